@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * config/config.h
+ * The tend.json model: load, validate completely, normalise, print.
+ * Depends on cJSON only. Never prints, never exits: errors come back in a
+ * struct cfg_err that names the file, the JSON path and the expectation.
+ */
+#ifndef TEND_CONFIG_H
+#define TEND_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum cfg_job_kind { JOB_TASK, JOB_SERVICE };
+enum cfg_on_busy { BUSY_QUEUE, BUSY_RESTART, BUSY_IGNORE, BUSY_SIGNAL };
+enum cfg_restart { RESTART_NEVER, RESTART_ON_FAILURE, RESTART_ALWAYS };
+
+/* A list of owned strings; v[n] is NULL so it can serve as an argv. */
+struct cfg_strv {
+	char **v;
+	size_t n;
+};
+
+struct cfg_job {
+	char *j_name;
+	enum cfg_job_kind j_kind;
+	bool j_shell;		 /* cmd was a string: argv is sh -c CMD */
+	struct cfg_strv j_argv;	 /* what is exec'd */
+	char *j_cwd;		 /* NULL: tend's own working directory */
+	struct cfg_strv j_env;	 /* "KEY=VALUE", added to tend's env */
+	struct cfg_strv j_after; /* names of jobs, all known */
+	struct cfg_strv j_watch;
+	struct cfg_strv j_ignore;
+	enum cfg_on_busy j_on_busy; /* task: queue, service: restart */
+	int j_stop_signal;	    /* default SIGTERM (service), SIGINT (task) */
+	double j_stop_timeout;	    /* seconds, default 5 */
+	double j_timeout;	    /* seconds, 0 = none */
+	enum cfg_restart j_restart; /* service default on-failure */
+};
+
+struct cfg_serve {
+	bool s_enabled;	   /* false: no "serve" section (tend run) */
+	char *s_root;	   /* default "." */
+	char *s_http;	   /* "HOST:PORT", default "127.0.0.1:8000" */
+	char *s_udp;	   /* NULL: no UDP port */
+	char *s_udp_log;   /* NULL: datagrams are only printed */
+	bool s_livereload; /* default true */
+	bool s_hold_during_build; /* default true */
+	bool s_spa;		  /* serve /index.html for unknown paths */
+	double s_drain_timeout;	  /* seconds, default 5 */
+};
+
+struct cfg {
+	char *c_file; /* where it was read from; NULL when built from the CLI */
+	struct cfg_job *c_jobs; /* in file order */
+	size_t c_njobs;
+	struct cfg_serve c_serve;
+	unsigned c_debounce_ms; /* watch.debounce_ms, default 50 */
+	struct cfg_strv c_ignore;
+	double c_grace; /* shutdown.grace, default 10 */
+};
+
+struct cfg_err {
+	char e_file[256];
+	char e_path[256]; /* "jobs.site.cmd", "" for the document */
+	char e_msg[512];  /* "expected a string or an array of strings, got 42" */
+	int e_line;	  /* 1-based; 0 when not a syntax error */
+	int e_col;
+};
+
+/* Fill c with the defaults of an empty document (serve enabled, no jobs). */
+void cfg_init(struct cfg *c);
+
+/*
+ * Read, strip comments, parse and validate file into c. Returns 0, or -1
+ * with err filled (and c left empty: nothing to free). A missing file is an
+ * error too (e_path "" and the strerror text).
+ */
+int cfg_load_file(const char *file, struct cfg *c, struct cfg_err *err);
+
+/* The same on a buffer; file is only used in messages. */
+int cfg_load_buf(const char *file, const char *buf, size_t len, struct cfg *c,
+    struct cfg_err *err);
+
+/*
+ * Validate a configuration built in code (the CLI's `tend serve` flags):
+ * addresses, job names, `after` references, cycles. Same error shape.
+ */
+int cfg_validate(const struct cfg *c, struct cfg_err *err);
+
+/* Add a job to c (used by the CLI). Copies what it needs. Returns the job. */
+struct cfg_job *cfg_add_job(struct cfg *c, const char *name, const char *cmd);
+
+void cfg_free(struct cfg *c);
+
+/* "file:line:col: path: msg" or "file: path: msg" into buf. */
+void cfg_err_format(const struct cfg_err *err, char *buf, size_t size);
+
+/* The normalised config as indented JSON (every default spelled out). */
+char *cfg_to_json(const struct cfg *c); /* free() it */
+
+/*
+ * "127.0.0.1:8000", "[::1]:0", "localhost:80" -> host and port.
+ * Returns 0 or -1 (not host:port, port out of 0..65535).
+ */
+int cfg_split_hostport(const char *s, char *host, size_t hostsize,
+    unsigned *port);
+
+/* "SIGTERM", "TERM", "15" -> 15; -1 when unknown. */
+int cfg_signal_from_name(const char *name);
+/* 15 -> "SIGTERM"; NULL when unknown. */
+const char *cfg_signal_name(int signo);
+
+const struct cfg_job *cfg_find_job(const struct cfg *c, const char *name);
+
+#endif

@@ -1,0 +1,1 @@
+int tend_config_placeholder;

@@ -1,0 +1,6 @@
+/* placeholder until the supervisor lands */
+int
+main(void)
+{
+	return 0;
+}

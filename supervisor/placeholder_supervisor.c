@@ -1,0 +1,1 @@
+int tend_supervisor_placeholder;

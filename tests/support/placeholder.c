@@ -1,0 +1,1 @@
+int tend_support_placeholder;

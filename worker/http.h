@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * worker/http.h
+ * The worker's HTTP/1.1 server: accepts on a listening socket it does not
+ * own, serves static files under a root, the /__tend/ control endpoints,
+ * and drains gracefully. One libev loop, nonblocking everywhere.
+ */
+#ifndef TEND_WORKER_HTTP_H
+#define TEND_WORKER_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ev.h>
+
+struct wrk_http;
+
+struct wrk_http_ops {
+	/*
+	 * POST /__tend/build?job=NAME (job "" when absent) from a loopback
+	 * peer. Return 0 when the build was requested (202), -1 when no
+	 * such job exists (404).
+	 */
+	int (*trigger_build)(void *arg, const char *job, const char *peer);
+	/* GET /__tend/status: a malloc'd JSON document, or NULL (500). */
+	char *(*status_json)(void *arg);
+	/* Draining and the last connection is gone. Called once. */
+	void (*drained)(void *arg);
+	void *arg;
+};
+
+struct wrk_http_limits {
+	size_t max_header_bytes; /* request line + headers; 431 beyond */
+	size_t max_url_bytes;	 /* 414 beyond */
+	double header_timeout;	 /* seconds to receive a whole request head */
+	double keepalive_timeout; /* idle seconds between requests */
+	bool spa;		  /* unknown path without extension: /index.html */
+};
+
+/* Defaults: 8 KiB headers, 4 KiB URL, 10 s head, 60 s keep-alive. */
+void wrk_http_limits_default(struct wrk_http_limits *l);
+
+/*
+ * Serve on listen_fd (nonblocking, already listening; not closed by us)
+ * the files under root. Returns NULL with errno when root cannot be
+ * opened as a directory.
+ */
+struct wrk_http *wrk_http_new(struct ev_loop *loop, int listen_fd,
+    const char *root, const struct wrk_http_limits *limits,
+    const struct wrk_http_ops *ops);
+
+/*
+ * Begin a graceful stop: accept until EAGAIN (each accepted connection is
+ * served), stop listening, let every request already received or arriving
+ * on an open connection before it goes idle be answered with
+ * "Connection: close", close idle keep-alive connections, send `shutdown`
+ * to event-stream clients and close them. After deadline seconds the rest
+ * is cut. ops->drained is called when no connection remains (possibly
+ * from inside this call). Idempotent.
+ */
+void wrk_http_drain(struct wrk_http *h, double deadline);
+
+/* Close every connection now (a second interrupt). Counts them as cut. */
+void wrk_http_cut(struct wrk_http *h);
+
+/* Send an event to every /__tend/events (Server-Sent Events) client. */
+void wrk_http_broadcast(struct wrk_http *h, const char *event,
+    const char *data);
+
+struct wrk_http_stats {
+	uint64_t requests;    /* responses completed */
+	uint64_t connections; /* accepted */
+	uint64_t cut;	      /* closed with a response unfinished */
+	size_t open;	      /* open now */
+};
+void wrk_http_stats(const struct wrk_http *h, struct wrk_http_stats *st);
+
+void wrk_http_free(struct wrk_http *h);
+
+#endif
