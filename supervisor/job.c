@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * supervisor/job.c
+ * One run of a job: spawn it in its own process group with its output on
+ * a pipe, follow the main process and the pipe, and call it finished only
+ * when both are done (a straggler holding the pipe gets TERM, then KILL,
+ * until its group is empty). Stopping escalates on a timer, never a sleep.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "log.h"
+#include "spawn_req.h"
+#include "sup.h"
+
+#define STRAGGLER_GRACE 0.2 /* s: output may still be in flight */
+#define STRAGGLER_POLL 0.02
+
+extern char **environ;
+
+static void job_finish(struct job *j);
+
+bool
+job_running(const struct job *j)
+{
+	return j->j_state == JS_RUNNING;
+}
+
+const char *
+job_kind_word(const struct job *j)
+{
+	return j->j_cfg->j_kind == JOB_SERVICE ? "service" : "build";
+}
+
+static int
+exit_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 1;
+}
+
+static bool
+env_overridden(const struct cfg_strv *env, const char *entry)
+{
+	size_t klen = strcspn(entry, "=");
+
+	if (strncmp(entry, "TEND_JOB=", 9) == 0)
+		return true;
+	for (size_t i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], entry, klen) == 0 &&
+		    env->v[i][klen] == '=')
+			return true;
+	return false;
+}
+
+/* tend's environment, the job's env on top, and TEND_JOB=name. */
+static char **
+job_envp(const struct cfg_job *c, char *tend_job)
+{
+	size_t n = 0, k = 0;
+	char **envp;
+
+	while (environ[n] != NULL)
+		n++;
+	envp = calloc(n + c->j_env.n + 2, sizeof(*envp));
+	if (envp == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!env_overridden(&c->j_env, environ[i]))
+			envp[k++] = environ[i];
+	for (size_t i = 0; i < c->j_env.n; i++)
+		envp[k++] = c->j_env.v[i];
+	envp[k++] = tend_job;
+	envp[k] = NULL;
+	return envp;
+}
+
+static void
+on_child(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct job *j = (struct job *)((char *)w - offsetof(struct job, j_child));
+
+	(void)revents;
+	ev_child_stop(loop, w);
+	j->j_wstatus = w->rstatus;
+	j->j_exited = true;
+	j->j_pid = 0;
+	if (j->j_eof) {
+		job_finish(j);
+		return;
+	}
+	/*
+	 * The main process is gone but someone still holds the pipe: give
+	 * in-flight output a moment, then the straggler timer takes over.
+	 */
+	ev_timer_set(&j->j_straggler, STRAGGLER_GRACE, STRAGGLER_POLL);
+	ev_timer_start(loop, &j->j_straggler);
+}
+
+static void
+read_output(struct job *j, bool to_eof)
+{
+	char buf[16384];
+
+	for (int rounds = 0; to_eof || rounds < 8; rounds++) {
+		ssize_t n = read(j->j_out.fd, buf, sizeof(buf));
+		if (n > 0) {
+			output_feed(&j->j_output, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN && !to_eof)
+			return;
+		/* EOF, a hard error, or (to_eof) nothing left to wait for. */
+		ev_io_stop(j->j_sup->loop, &j->j_out);
+		close(j->j_out.fd);
+		j->j_out.fd = -1;
+		output_flush(&j->j_output);
+		j->j_eof = true;
+		return;
+	}
+}
+
+static void
+on_output(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct job *j = (struct job *)((char *)w - offsetof(struct job, j_out));
+
+	(void)loop;
+	(void)revents;
+	read_output(j, false);
+	if (j->j_eof && j->j_exited)
+		job_finish(j);
+}
+
+static void
+on_straggler(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct job *j =
+	    (struct job *)((char *)w - offsetof(struct job, j_straggler));
+
+	(void)revents;
+	if (j->j_eof) {
+		ev_timer_stop(loop, w);
+		return;
+	}
+	if (j->j_pgid > 0 && kill(-j->j_pgid, 0) == 0) {
+		if (!ev_is_active(&j->j_kill)) {
+			log_info("%s \"%s\": exited, but processes of its "
+				 "group hold its output; stopping them",
+			    job_kind_word(j), j->j_cfg->j_name);
+			job_signal(j, SIGTERM, true);
+		}
+		return;
+	}
+	/*
+	 * The group is empty. Whoever still holds the pipe left the group
+	 * (setsid); it is swept at exit. Take what is there and finish.
+	 */
+	ev_timer_stop(loop, w);
+	read_output(j, true);
+	job_finish(j);
+}
+
+static void
+on_kill_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct job *j = (struct job *)((char *)w - offsetof(struct job, j_kill));
+
+	(void)loop;
+	(void)revents;
+	if (j->j_pgid > 0) {
+		log_info("%s \"%s\": still running after %g s; SIGKILL",
+		    job_kind_word(j), j->j_cfg->j_name, j->j_cfg->j_stop_timeout);
+		kill(-j->j_pgid, SIGKILL);
+	}
+}
+
+static void
+on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct job *j =
+	    (struct job *)((char *)w - offsetof(struct job, j_timeout));
+
+	(void)loop;
+	(void)revents;
+	log_info("%s \"%s\": timed out after %g s; stopping it",
+	    job_kind_word(j), j->j_cfg->j_name, j->j_cfg->j_timeout);
+	j->j_timed_out = true;
+	job_signal(j, j->j_cfg->j_stop_signal, true);
+}
+
+void
+job_init(struct sup *s, struct job *j, const struct cfg_job *cfg)
+{
+	memset(j, 0, sizeof(*j));
+	j->j_sup = s;
+	j->j_cfg = cfg;
+	j->j_last_status = -1;
+	j->j_out.fd = -1;
+	ev_init(&j->j_out, on_output);
+	ev_init(&j->j_timeout, on_timeout);
+	ev_init(&j->j_kill, on_kill_timer);
+	ev_init(&j->j_straggler, on_straggler);
+	output_init(&j->j_output, cfg->j_name, s->color, STDOUT_FILENO);
+}
+
+/*
+ * Spawn the job. Returns 0 when it runs; -1 when it could not start, in
+ * which case the run is already recorded as failed (126/127).
+ */
+int
+job_start(struct job *j)
+{
+	struct sup *s = j->j_sup;
+	const struct cfg_job *c = j->j_cfg;
+	struct spawn_req req;
+	char tend_job[IPC_NAME_MAX + 16];
+	char **envp;
+	int p[2] = {-1, -1};
+	pid_t pid;
+
+	j->j_exited = j->j_eof = j->j_stopping = j->j_timed_out = false;
+	j->j_started = ev_now(s->loop);
+	j->j_runs++;
+	output_reset_tail(&j->j_output);
+	snprintf(tend_job, sizeof(tend_job), "TEND_JOB=%s", c->j_name);
+	if (pipe2(p, O_CLOEXEC) == -1 || (p[0] = sup_fd_high(p[0])) < 0 ||
+	    (p[1] = sup_fd_high(p[1])) < 0)
+		goto fail;
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
+		goto fail;
+	if ((envp = job_envp(c, tend_job)) == NULL)
+		goto fail;
+	spawn_req_init(&req);
+	req.argv = c->j_argv.v;
+	req.search = true;
+	req.envp = envp;
+	req.cwd = c->j_cwd;
+	req.own_group = true;
+	req.stdout_fd = p[1];
+	req.stderr_fd = p[1];
+	pid = spawn_start(&req);
+	free(envp);
+	if (pid == -1)
+		goto fail;
+	close(p[1]);
+
+	/* ev_child right after the spawn, as ev.pod asks. */
+	ev_child_init(&j->j_child, on_child, pid, 0);
+	ev_child_start(s->loop, &j->j_child);
+	j->j_pid = pid;
+	j->j_pgid = pid;
+	j->j_state = JS_RUNNING;
+	ev_io_set(&j->j_out, p[0], EV_READ);
+	ev_io_start(s->loop, &j->j_out);
+	if (c->j_timeout > 0) {
+		ev_timer_set(&j->j_timeout, c->j_timeout, 0.);
+		ev_timer_start(s->loop, &j->j_timeout);
+	}
+	return 0;
+
+fail:
+	log_warn("%s \"%s\": cannot start %s", job_kind_word(j), c->j_name,
+	    c->j_argv.v[0]);
+	{
+		int code = (errno == ENOENT) ? 127 : 126;
+		if (p[0] >= 0)
+			close(p[0]);
+		if (p[1] >= 0)
+			close(p[1]);
+		j->j_state = JS_RUNNING;
+		j->j_exited = j->j_eof = true;
+		j->j_wstatus = code << 8; /* as if it exited with code */
+		job_finish(j);
+	}
+	return -1;
+}
+
+void
+job_signal(struct job *j, int signo, bool arm_kill)
+{
+	struct sup *s = j->j_sup;
+
+	if (j->j_pgid <= 0)
+		return;
+	j->j_stopping = true;
+	kill(-j->j_pgid, signo);
+	/* A stopped group cannot act on the signal until it continues. */
+	if (signo != SIGKILL && signo != SIGCONT)
+		kill(-j->j_pgid, SIGCONT);
+	if (arm_kill && !ev_is_active(&j->j_kill)) {
+		ev_timer_set(&j->j_kill, j->j_cfg->j_stop_timeout, 0.);
+		ev_timer_start(s->loop, &j->j_kill);
+	}
+}
+
+void
+job_kill_now(struct job *j)
+{
+	if (j->j_pgid > 0)
+		kill(-j->j_pgid, SIGKILL);
+}
+
+void
+job_release(struct job *j)
+{
+	struct ev_loop *loop = j->j_sup->loop;
+
+	ev_child_stop(loop, &j->j_child);
+	ev_io_stop(loop, &j->j_out);
+	ev_timer_stop(loop, &j->j_timeout);
+	ev_timer_stop(loop, &j->j_kill);
+	ev_timer_stop(loop, &j->j_straggler);
+	ev_timer_stop(loop, &j->j_backoff);
+	if (j->j_out.fd >= 0) {
+		close(j->j_out.fd);
+		j->j_out.fd = -1;
+	}
+}
+
+static void
+job_finish(struct job *j)
+{
+	struct sup *s = j->j_sup;
+	struct ev_loop *loop = s->loop;
+	double secs = ev_now(loop) - j->j_started;
+	int code = exit_code(j->j_wstatus);
+
+	ev_timer_stop(loop, &j->j_timeout);
+	ev_timer_stop(loop, &j->j_kill);
+	ev_timer_stop(loop, &j->j_straggler);
+	j->j_state = JS_IDLE;
+	j->j_pgid = 0;
+	j->j_last_status = code;
+	j->j_last_ms = secs > 0 ? (uint32_t)(secs * 1000.0 + 0.5) : 0;
+	if (code == 0)
+		log_info("%s \"%s\" finished in %.2f s", job_kind_word(j),
+		    j->j_cfg->j_name, secs);
+	else if (WIFSIGNALED(j->j_wstatus))
+		log_info("%s \"%s\" %s by signal %d after %.2f s",
+		    job_kind_word(j), j->j_cfg->j_name,
+		    j->j_stopping ? "stopped" : "killed",
+		    WTERMSIG(j->j_wstatus), secs);
+	else
+		log_info("%s \"%s\" failed with exit status %d after %.2f s%s",
+		    job_kind_word(j), j->j_cfg->j_name, code, secs,
+		    j->j_timed_out ? " (timed out)" : "");
+	sched_job_done(s, j);
+}

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * supervisor/sched.c
+ * What runs next. In serve mode tasks run one at a time, in dependency
+ * order, from a FIFO without duplicates; a trigger for a task already
+ * running follows its on_busy policy. Services start with tend and are
+ * restarted after a crash with a doubling delay. The file watcher (a later
+ * issue) feeds sched_trigger like every other source.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ev.h>
+
+#include "log.h"
+#include "sup.h"
+
+#define BACKOFF_MIN 0.1
+#define BACKOFF_MAX 10.0
+#define STABLE_AFTER 10.0 /* s up before the backoff resets */
+
+struct job *
+sched_find(struct sup *s, const char *name)
+{
+	for (size_t i = 0; i < s->njobs; i++)
+		if (strcmp(s->jobs[i].j_cfg->j_name, name) == 0)
+			return &s->jobs[i];
+	return NULL;
+}
+
+size_t
+sched_running(const struct sup *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->njobs; i++)
+		if (job_running(&s->jobs[i]))
+			n++;
+	return n;
+}
+
+static bool
+task_running(const struct sup *s)
+{
+	for (size_t i = 0; i < s->njobs; i++)
+		if (s->jobs[i].j_cfg->j_kind == JOB_TASK &&
+		    job_running(&s->jobs[i]))
+			return true;
+	return false;
+}
+
+static void
+enqueue(struct sup *s, struct job *j)
+{
+	if (j->j_queued)
+		return;
+	j->j_queued = true;
+	s->queue[s->nqueue++] = (size_t)(j - s->jobs);
+}
+
+/* Queue j after what it depends on (config rejected cycles). */
+static void
+enqueue_with_deps(struct sup *s, struct job *j, unsigned depth)
+{
+	if (depth > s->njobs)
+		return;
+	for (size_t i = 0; i < j->j_cfg->j_after.n; i++) {
+		struct job *d = sched_find(s, j->j_cfg->j_after.v[i]);
+		if (d != NULL && d->j_cfg->j_kind == JOB_TASK &&
+		    d->j_last_status != 0 && !job_running(d))
+			enqueue_with_deps(s, d, depth + 1);
+	}
+	enqueue(s, j);
+}
+
+static void
+trigger_one(struct sup *s, struct job *j)
+{
+	if (j->j_cfg->j_kind == JOB_SERVICE) {
+		if (job_running(j)) {
+			j->j_rerun = true;
+			job_signal(j, j->j_cfg->j_stop_signal, true);
+		}
+		return;
+	}
+	if (!job_running(j)) {
+		enqueue_with_deps(s, j, 0);
+		return;
+	}
+	switch (j->j_cfg->j_on_busy) {
+	case BUSY_QUEUE:
+		if (!j->j_rerun)
+			log_info("build \"%s\" is running; queued one more run",
+			    j->j_cfg->j_name);
+		j->j_rerun = true;
+		break;
+	case BUSY_RESTART:
+		log_info("build \"%s\" is running; restarting it",
+		    j->j_cfg->j_name);
+		j->j_rerun = true;
+		job_signal(j, j->j_cfg->j_stop_signal, true);
+		break;
+	case BUSY_SIGNAL:
+		job_signal(j, j->j_cfg->j_stop_signal, false);
+		j->j_stopping = false;
+		break;
+	case BUSY_IGNORE:
+		break;
+	}
+}
+
+/* Depth first over `after`, so every task comes after its dependencies. */
+static void
+trigger_in_order(struct sup *s, struct job *j, bool *seen)
+{
+	size_t idx = (size_t)(j - s->jobs);
+
+	if (seen[idx] || j->j_cfg->j_kind != JOB_TASK)
+		return;
+	seen[idx] = true;
+	for (size_t i = 0; i < j->j_cfg->j_after.n; i++) {
+		struct job *d = sched_find(s, j->j_cfg->j_after.v[i]);
+		if (d != NULL)
+			trigger_in_order(s, d, seen);
+	}
+	trigger_one(s, j);
+}
+
+void
+sched_trigger(struct sup *s, const char *name, const char *source)
+{
+	if (s->stop.st != ST_RUNNING) {
+		log_info("not building (%s): tend is stopping", source);
+		return;
+	}
+	if (name != NULL && name[0] != '\0') {
+		struct job *j = sched_find(s, name);
+		if (j == NULL) {
+			log_warnx("%s asked to build unknown job \"%s\"", source,
+			    name);
+			return;
+		}
+		log_info("build \"%s\" requested by %s", name, source);
+		trigger_one(s, j);
+	} else {
+		bool *seen = calloc(s->njobs, sizeof(*seen));
+		log_info("build requested by %s", source);
+		for (size_t i = 0; seen != NULL && i < s->njobs; i++)
+			trigger_in_order(s, &s->jobs[i], seen);
+		free(seen);
+	}
+	sched_next(s);
+}
+
+static void
+announce_start(struct sup *s, struct job *j)
+{
+	struct ipc_msg m;
+
+	log_info("%s \"%s\" started", job_kind_word(j), j->j_cfg->j_name);
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_BUILD_STARTED;
+	snprintf(m.u.build_started.job, sizeof(m.u.build_started.job), "%s",
+	    j->j_cfg->j_name);
+	wproc_broadcast(s, &m);
+}
+
+void
+sched_next(struct sup *s)
+{
+	while (s->nqueue > 0 && s->stop.st == ST_RUNNING &&
+	    s->pending_cfg == NULL && !task_running(s)) {
+		struct job *j = &s->jobs[s->queue[0]];
+		memmove(s->queue, s->queue + 1,
+		    (s->nqueue - 1) * sizeof(*s->queue));
+		s->nqueue--;
+		j->j_queued = false;
+		announce_start(s, j);
+		job_start(j);
+	}
+}
+
+void
+sched_drop_queue(struct sup *s)
+{
+	if (s->nqueue > 0)
+		log_info("dropping %zu queued run%s", s->nqueue,
+		    s->nqueue == 1 ? "" : "s");
+	for (size_t i = 0; i < s->nqueue; i++)
+		s->jobs[s->queue[i]].j_queued = false;
+	s->nqueue = 0;
+	for (size_t i = 0; i < s->njobs; i++)
+		s->jobs[i].j_rerun = false;
+}
+
+static void
+on_backoff(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct job *j =
+	    (struct job *)((char *)w - offsetof(struct job, j_backoff));
+
+	(void)loop;
+	(void)revents;
+	if (j->j_sup->stop.st != ST_RUNNING) {
+		j->j_state = JS_IDLE;
+		return;
+	}
+	announce_start(j->j_sup, j);
+	job_start(j);
+}
+
+void
+sched_start_services(struct sup *s)
+{
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct job *j = &s->jobs[i];
+		if (j->j_cfg->j_kind != JOB_SERVICE || job_running(j))
+			continue;
+		j->j_backoff_s = BACKOFF_MIN;
+		ev_init(&j->j_backoff, on_backoff);
+		announce_start(s, j);
+		job_start(j);
+	}
+}
+
+void
+sched_stop_services(struct sup *s)
+{
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct job *j = &s->jobs[i];
+		if (j->j_cfg->j_kind != JOB_SERVICE)
+			continue;
+		if (ev_is_active(&j->j_backoff)) {
+			ev_timer_stop(s->loop, &j->j_backoff);
+			j->j_state = JS_IDLE;
+		}
+		if (job_running(j)) {
+			log_info("stopping service \"%s\" (%s)", j->j_cfg->j_name,
+			    cfg_signal_name(j->j_cfg->j_stop_signal));
+			job_signal(j, j->j_cfg->j_stop_signal, true);
+		}
+	}
+}
+
+static void
+service_ended(struct sup *s, struct job *j)
+{
+	bool failed = j->j_last_status != 0;
+	bool again = j->j_rerun;
+
+	j->j_rerun = false;
+	if (s->stop.st != ST_RUNNING || s->pending_cfg != NULL)
+		return;
+	if (!again && j->j_cfg->j_restart != RESTART_ALWAYS &&
+	    !(failed && j->j_cfg->j_restart == RESTART_ON_FAILURE))
+		return;
+	if (ev_now(s->loop) - j->j_started > STABLE_AFTER)
+		j->j_backoff_s = BACKOFF_MIN;
+	if (again)
+		j->j_backoff_s = 0;
+	log_info("restarting service \"%s\" in %.1f s", j->j_cfg->j_name,
+	    j->j_backoff_s);
+	j->j_state = JS_BACKOFF;
+	ev_timer_set(&j->j_backoff, j->j_backoff_s, 0.);
+	ev_timer_start(s->loop, &j->j_backoff);
+	j->j_backoff_s = j->j_backoff_s * 2 < BACKOFF_MIN ? BACKOFF_MIN
+	    : j->j_backoff_s * 2 > BACKOFF_MAX	      ? BACKOFF_MAX
+						      : j->j_backoff_s * 2;
+}
+
+void
+sched_job_done(struct sup *s, struct job *j)
+{
+	struct ipc_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_BUILD_FINISHED;
+	snprintf(m.u.build_finished.job, sizeof(m.u.build_finished.job), "%s",
+	    j->j_cfg->j_name);
+	m.u.build_finished.ok = j->j_last_status == 0;
+	m.u.build_finished.status = j->j_last_status;
+	m.u.build_finished.duration_ms = j->j_last_ms;
+	output_tail(&j->j_output, m.u.build_finished.tail,
+	    sizeof(m.u.build_finished.tail));
+	wproc_broadcast(s, &m);
+
+	if (j->j_cfg->j_kind == JOB_SERVICE)
+		service_ended(s, j);
+	else if (j->j_rerun && s->stop.st == ST_RUNNING) {
+		j->j_rerun = false;
+		enqueue(s, j);
+	}
+	if (s->pending_cfg != NULL)
+		sup_apply_pending_reload(s);
+	sched_next(s);
+	sup_check_idle(s);
+}

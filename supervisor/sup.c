@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * supervisor/sup.c
+ * The supervisor's life: set up (subreaper, sockets, worker, jobs), turn
+ * signals into events for the stop machine, perform its actions, reload
+ * the config on SIGHUP, and at the end sweep every left-over descendant
+ * and exit, re-raising the signal that stopped us.
+ */
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "log.h"
+#include "sup.h"
+
+#define SWEEP_POLL 0.01	 /* s between looks at our children */
+#define SWEEP_TERM_FOR 1.0 /* s of SIGTERM before SIGKILL */
+
+int
+sup_fd_high(int fd)
+{
+	int nfd;
+
+	if (fd < 0)
+		return -1;
+	if (fd >= 10)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	close(fd);
+	return nfd;
+}
+
+static void
+close_listeners(struct sup *s)
+{
+	if (s->http_fd >= 0)
+		close(s->http_fd);
+	if (s->udp_fd >= 0)
+		close(s->udp_fd);
+	s->http_fd = s->udp_fd = -1;
+}
+
+static void
+announce_finish(struct sup *s)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct job *j = &s->jobs[i];
+		if (job_running(j) && j->j_cfg->j_kind == JOB_TASK) {
+			log_info("finishing build \"%s\" (Ctrl-C again to abort)",
+			    j->j_cfg->j_name);
+			any = true;
+		}
+	}
+	if (!any)
+		log_info("stopping (Ctrl-C again to force)");
+}
+
+static void
+do_finish(struct sup *s)
+{
+	announce_finish(s);
+	sched_drop_queue(s);
+	sched_stop_services(s);
+	if (s->pending_cfg != NULL) {
+		cfg_free(s->pending_cfg);
+		free(s->pending_cfg);
+		s->pending_cfg = NULL;
+	}
+	ev_timer_stop(s->loop, &s->worker_restart);
+	wproc_stop(s->worker, STOP_GRACEFUL);
+	wproc_stop(s->retiring, STOP_GRACEFUL);
+	/*
+	 * The worker has its own copies. Closing ours means the port closes
+	 * as soon as the worker has drained its accept queue, instead of
+	 * leaving late clients hanging until we exit.
+	 */
+	close_listeners(s);
+}
+
+static void
+do_abort(struct sup *s)
+{
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct job *j = &s->jobs[i];
+		if (!job_running(j))
+			continue;
+		if (j->j_cfg->j_kind == JOB_TASK) {
+			log_info("aborting build \"%s\" (Ctrl-C again to kill)",
+			    j->j_cfg->j_name);
+			job_signal(j, SIGINT, true);
+		} else
+			job_signal(j, j->j_cfg->j_stop_signal, true);
+	}
+	wproc_stop(s->worker, STOP_CUT);
+	wproc_stop(s->retiring, STOP_CUT);
+}
+
+static void
+do_kill(struct sup *s)
+{
+	log_info("killing everything");
+	for (size_t i = 0; i < s->njobs; i++)
+		job_kill_now(&s->jobs[i]);
+	wproc_kill(s->worker);
+	wproc_kill(s->retiring);
+	sweep_children(SIGKILL);
+}
+
+void
+sup_stop_event(struct sup *s, enum stop_event ev, int signo)
+{
+	unsigned act = stop_step(&s->stop, ev, signo);
+
+	if (act & SA_FINISH)
+		do_finish(s);
+	if (act & SA_ARM_GRACE) {
+		ev_timer_set(&s->grace, s->cfg.c_grace, 0.);
+		ev_timer_start(s->loop, &s->grace);
+	}
+	if (act & SA_ABORT)
+		do_abort(s);
+	if (act & SA_KILL)
+		do_kill(s);
+	if (act & SA_EXIT) {
+		s->exiting = true;
+		ev_break(s->loop, EVBREAK_ALL);
+	}
+	if (act & SA_FINISH)
+		sup_check_idle(s);
+}
+
+static void
+on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sup *s = (struct sup *)((char *)w - offsetof(struct sup, sweep));
+
+	(void)revents;
+	s->sweep_rounds++;
+	int signo = s->sweep_rounds * SWEEP_POLL >= SWEEP_TERM_FOR ? SIGKILL
+								 : 0;
+	if (sweep_children(signo) == 0) {
+		ev_timer_stop(loop, w);
+		sup_stop_event(s, SE_SUPERVISOR_IDLE, 0);
+	}
+}
+
+void
+sup_check_idle(struct sup *s)
+{
+	size_t left;
+
+	if (s->stop.st == ST_RUNNING || s->exiting ||
+	    ev_is_active(&s->sweep) || sched_running(s) > 0 ||
+	    s->worker != NULL || s->retiring != NULL)
+		return;
+	/*
+	 * Jobs and worker are done. What is left are orphans the jobs made
+	 * (we are their subreaper): ask them to go, then insist.
+	 */
+	left = sweep_children(SIGTERM);
+	if (left == 0) {
+		sup_stop_event(s, SE_SUPERVISOR_IDLE, 0);
+		return;
+	}
+	log_info("stopping %zu left-over process%s", left,
+	    left == 1 ? "" : "es");
+	sweep_children(SIGCONT);
+	s->sweep_rounds = 0;
+	ev_timer_set(&s->sweep, SWEEP_POLL, SWEEP_POLL);
+	ev_timer_start(s->loop, &s->sweep);
+}
+
+static void
+on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct sup *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	switch (w->signum) {
+	case SIGINT:
+		sup_stop_event(s, SE_INT, 0);
+		break;
+	case SIGTERM:
+		sup_stop_event(s, SE_TERM, 0);
+		break;
+	case SIGQUIT:
+		sup_stop_event(s, SE_QUIT, 0);
+		break;
+	case SIGHUP:
+		sup_reload(s);
+		break;
+	case SIGUSR1:
+		sched_trigger(s, NULL, "SIGUSR1");
+		break;
+	}
+}
+
+static void
+on_grace(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sup *s = (struct sup *)((char *)w - offsetof(struct sup, grace));
+
+	(void)loop;
+	(void)revents;
+	log_info("shutdown.grace of %g s is over; escalating", s->cfg.c_grace);
+	sup_stop_event(s, SE_GRACE_EXPIRED, 0);
+}
+
+static int
+make_jobs(struct sup *s)
+{
+	s->njobs = s->cfg.c_njobs;
+	s->jobs = calloc(s->njobs ? s->njobs : 1, sizeof(*s->jobs));
+	s->queue = calloc(s->njobs ? s->njobs : 1, sizeof(*s->queue));
+	s->nqueue = 0;
+	if (s->jobs == NULL || s->queue == NULL)
+		return -1;
+	for (size_t i = 0; i < s->njobs; i++)
+		job_init(s, &s->jobs[i], &s->cfg.c_jobs[i]);
+	return 0;
+}
+
+static void
+free_jobs(struct sup *s)
+{
+	for (size_t i = 0; i < s->njobs; i++)
+		job_release(&s->jobs[i]);
+	free(s->jobs);
+	free(s->queue);
+	s->jobs = NULL;
+	s->queue = NULL;
+	s->njobs = s->nqueue = 0;
+}
+
+static bool
+has_tasks(const struct sup *s)
+{
+	for (size_t i = 0; i < s->njobs; i++)
+		if (s->jobs[i].j_cfg->j_kind == JOB_TASK)
+			return true;
+	return false;
+}
+
+void
+sup_apply_pending_reload(struct sup *s)
+{
+	if (s->pending_cfg == NULL || sched_running(s) > 0)
+		return;
+	free_jobs(s);
+	cfg_free(&s->cfg);
+	s->cfg = *s->pending_cfg;
+	free(s->pending_cfg);
+	s->pending_cfg = NULL;
+	if (make_jobs(s) == -1)
+		fatal("reload");
+	log_info("configuration reloaded from %s", s->cfg_file);
+	if (s->serve)
+		wproc_retire(s);
+	sched_start_services(s);
+}
+
+int
+sup_reload(struct sup *s)
+{
+	struct cfg next;
+	struct cfg_err err;
+	char msg[1024];
+
+	if (s->stop.st != ST_RUNNING)
+		return 0;
+	if (s->cfg_file == NULL) {
+		log_info("SIGHUP: no config file to reload (started from the "
+			 "command line)");
+		return 0;
+	}
+	if (cfg_load_file(s->cfg_file, &next, &err) == -1) {
+		cfg_err_format(&err, msg, sizeof(msg));
+		log_warnx("%s", msg);
+		log_warnx("keeping the running configuration");
+		return -1;
+	}
+	if (next.c_serve.s_enabled != s->serve ||
+	    strcmp(next.c_serve.s_http, s->cfg.c_serve.s_http) != 0 ||
+	    (next.c_serve.s_udp == NULL) != (s->cfg.c_serve.s_udp == NULL) ||
+	    (next.c_serve.s_udp && s->cfg.c_serve.s_udp &&
+		strcmp(next.c_serve.s_udp, s->cfg.c_serve.s_udp) != 0)) {
+		log_warnx("reload: serve addresses changed; they take effect "
+			  "when tend restarts");
+		next.c_serve.s_enabled = s->serve;
+	}
+	if (s->pending_cfg != NULL) {
+		cfg_free(s->pending_cfg);
+		free(s->pending_cfg);
+	}
+	if ((s->pending_cfg = malloc(sizeof(*s->pending_cfg))) == NULL) {
+		cfg_free(&next);
+		log_warn("reload");
+		return -1;
+	}
+	*s->pending_cfg = next;
+	sched_drop_queue(s);
+	sched_stop_services(s);
+	if (sched_running(s) > 0)
+		log_info("reload waits for the running jobs to end");
+	sup_apply_pending_reload(s);
+	return 0;
+}
+
+static void
+watch_signal(struct sup *s, ev_signal *w, int signo)
+{
+	ev_signal_init(w, on_signal, signo);
+	w->data = s;
+	ev_signal_start(s->loop, w);
+}
+
+static int
+ensure_root(const char *root)
+{
+	struct stat st;
+
+	if (stat(root, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		log_warnx("serve.root: %s is not a directory", root);
+		return -1;
+	}
+	if (errno != ENOENT || mkdir(root, 0777) == -1) {
+		log_warn("serve.root: %s", root);
+		return -1;
+	}
+	/* A build usually writes it; serving an empty tree until then is fine. */
+	log_info("created %s (it did not exist)", root);
+	return 0;
+}
+
+static int
+open_listeners(struct sup *s)
+{
+	const struct cfg_serve *sv = &s->cfg.c_serve;
+
+	s->http_fd = listen_tcp(sv->s_http, s->http_addr, sizeof(s->http_addr));
+	if (s->http_fd < 0)
+		return -1;
+	if (sv->s_udp != NULL) {
+		s->udp_fd = listen_udp(sv->s_udp, s->udp_addr,
+		    sizeof(s->udp_addr));
+		if (s->udp_fd < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static _Noreturn void
+reraise(int signo)
+{
+	sigset_t set;
+
+	/* The "wait and cooperative exit" convention: die of the signal. */
+	signal(signo, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, signo);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(signo);
+	_exit(128 + signo);
+}
+
+/*
+ * Take ownership of cfg (moved into the supervisor), run until stopped.
+ * Returns the exit code; after a signal-initiated stop it does not return.
+ */
+int
+sup_run(struct sup *s)
+{
+	int code;
+
+	s->http_fd = s->udp_fd = -1;
+	s->worker_backoff = 0.05;
+	s->color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	stop_init(&s->stop);
+	if (!(s->loop = ev_default_loop(EVFLAG_AUTO)))
+		fatalx("could not initialise libev, bad $LIBEV_FLAGS in "
+		       "environment?");
+	/* Orphans of our jobs become our children: reaped, and stopped. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
+	signal(SIGPIPE, SIG_IGN);
+	ev_init(&s->grace, on_grace);
+	ev_init(&s->sweep, on_sweep);
+	ev_init(&s->worker_restart, NULL);
+
+	if (s->serve) {
+		if (ensure_root(s->cfg.c_serve.s_root) == -1)
+			return 2;
+		if (open_listeners(s) == -1) {
+			close_listeners(s);
+			return 1;
+		}
+	}
+	if (make_jobs(s) == -1)
+		fatal("jobs");
+	watch_signal(s, &s->sig_int, SIGINT);
+	watch_signal(s, &s->sig_term, SIGTERM);
+	watch_signal(s, &s->sig_quit, SIGQUIT);
+	watch_signal(s, &s->sig_hup, SIGHUP);
+	watch_signal(s, &s->sig_usr1, SIGUSR1);
+
+	if (s->serve) {
+		log_info("serving %s at http://%s/", s->cfg.c_serve.s_root,
+		    s->http_addr);
+		if (s->udp_fd >= 0)
+			log_info("udp events on %s", s->udp_addr);
+		if (wproc_start(s) == -1)
+			return 1;
+	}
+	sched_start_services(s);
+	if (has_tasks(s))
+		sched_trigger(s, NULL, "start-up");
+	else
+		sup_check_idle(s);
+
+	ev_run(s->loop, 0);
+
+	close_listeners(s);
+	free_jobs(s);
+	cfg_free(&s->cfg);
+	code = s->exit_code;
+	if (s->stop.signo != 0)
+		reraise(s->stop.signo);
+	return code;
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * supervisor/sup.h
+ * The supervisor's state, shared by its files: the jobs, the worker
+ * process, the listening sockets and the stop machine. One instance per
+ * process, driven by one libev loop.
+ */
+#ifndef TEND_SUP_H
+#define TEND_SUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <ev.h>
+
+#include "config.h"
+#include "ipc.h"
+#include "output.h"
+#include "stop.h"
+
+struct sup;
+
+enum job_state {
+	JS_IDLE,    /* never ran, or finished */
+	JS_RUNNING, /* main process alive, or its output not yet at EOF */
+	JS_BACKOFF, /* service waiting to be restarted */
+};
+
+struct job {
+	struct sup *j_sup;
+	const struct cfg_job *j_cfg;
+	enum job_state j_state;
+	pid_t j_pid;  /* main process, 0 once reaped */
+	pid_t j_pgid; /* its process group, 0 when none is left */
+	int j_wstatus;
+	bool j_exited;	   /* main process reaped */
+	bool j_eof;	   /* output pipe at EOF */
+	bool j_stopping;   /* stop signal sent; a service is not restarted */
+	bool j_queued;	   /* in the run queue */
+	bool j_rerun;	   /* run again when this run ends (on_busy) */
+	bool j_timed_out;  /* ran past its timeout */
+	ev_child j_child;
+	ev_io j_out;
+	ev_timer j_timeout;	/* job.timeout */
+	ev_timer j_kill;	/* SIGKILL after stop_timeout */
+	ev_timer j_straggler;	/* output still open after main exit */
+	ev_timer j_backoff;	/* service restart delay */
+	ev_tstamp j_started;
+	double j_backoff_s;
+	unsigned j_runs;
+	struct output j_output;
+	int j_last_status; /* exit code or 128+N; -1 before the first run */
+	uint32_t j_last_ms;
+};
+
+enum wproc_state { WP_STARTING, WP_READY, WP_RETIRING };
+
+struct wproc {
+	struct sup *w_sup;
+	enum wproc_state w_state;
+	pid_t w_pid;
+	int w_fd;
+	ev_io w_rio;
+	ev_io w_wio;
+	ev_child w_child;
+	ev_timer w_ping;
+	struct ipc_rbuf *w_rb;
+	struct ipc_wbuf w_wb;
+	bool w_bye;
+	uint32_t w_bye_signo;
+	uint32_t w_ping_seq;
+	uint32_t w_pong_seq;
+	ev_tstamp w_started;
+};
+
+struct sup {
+	struct ev_loop *loop;
+	struct cfg cfg;
+	struct cfg *pending_cfg; /* reload waiting for the jobs to idle */
+	const char *cfg_file;	 /* NULL: built from the command line */
+	bool serve;		 /* HTTP/UDP worker wanted */
+
+	struct job *jobs; /* parallel to cfg.c_jobs */
+	size_t njobs;
+	size_t *queue; /* job indices waiting to run, FIFO */
+	size_t nqueue;
+
+	int http_fd; /* listening sockets, owned here; -1 when off */
+	int udp_fd;
+	char http_addr[IPC_NAME_MAX];
+	char udp_addr[IPC_NAME_MAX];
+
+	struct wproc *worker;	/* current, or NULL */
+	struct wproc *retiring; /* draining after a reload, or NULL */
+	unsigned worker_fails;	/* crashes before READY, in a row */
+	double worker_backoff;
+	ev_timer worker_restart;
+
+	struct stop stop;
+	ev_signal sig_int, sig_term, sig_quit, sig_hup, sig_usr1;
+	ev_timer grace;
+	ev_timer sweep; /* final sweep of left-over descendants */
+	int sweep_rounds;
+	bool exiting;
+	int exit_code;
+	bool color;
+};
+
+/* sup.c */
+int sup_run(struct sup *s); /* returns the exit code, or re-raises */
+void sup_check_idle(struct sup *s);
+void sup_stop_event(struct sup *s, enum stop_event ev, int signo);
+int sup_fd_high(int fd); /* move fd to >= 10, close-on-exec */
+int sup_reload(struct sup *s);
+void sup_apply_pending_reload(struct sup *s);
+
+/* job.c */
+void job_init(struct sup *s, struct job *j, const struct cfg_job *cfg);
+int job_start(struct job *j);
+void job_signal(struct job *j, int signo, bool arm_kill);
+void job_kill_now(struct job *j);
+void job_release(struct job *j); /* stop watchers, close fds */
+bool job_running(const struct job *j);
+const char *job_kind_word(const struct job *j);
+
+/* sched.c */
+void sched_trigger(struct sup *s, const char *name, const char *source);
+void sched_next(struct sup *s);
+void sched_job_done(struct sup *s, struct job *j);
+void sched_drop_queue(struct sup *s);
+void sched_start_services(struct sup *s);
+void sched_stop_services(struct sup *s);
+size_t sched_running(const struct sup *s);
+struct job *sched_find(struct sup *s, const char *name);
+
+/* wproc.c */
+int wproc_start(struct sup *s);
+void wproc_send(struct wproc *w, const struct ipc_msg *m);
+void wproc_broadcast(struct sup *s, const struct ipc_msg *m);
+void wproc_stop(struct wproc *w, enum ipc_stop_level level);
+void wproc_kill(struct wproc *w);
+void wproc_retire(struct sup *s); /* graceful swap after a reload */
+
+/* listen.c */
+int listen_tcp(const char *hostport, char *bound, size_t boundsize);
+int listen_udp(const char *hostport, char *bound, size_t boundsize);
+
+/* sweep.c: no process outlives tend */
+size_t sweep_children(int signo); /* signal every child; returns count */
+
+#endif

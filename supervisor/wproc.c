@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * supervisor/wproc.c
+ * The worker as seen from the supervisor: start it by exec'ing ourselves
+ * in worker mode with the socketpair and the listeners on fds 3, 4, 5 (a
+ * fresh image and loop, as OpenBSD httpd's proc_exec does), speak the ipc
+ * protocol with it, ping it, and restart it on the same sockets when it
+ * dies without having been asked to stop.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "log.h"
+#include "spawn_req.h"
+#include "sup.h"
+
+#define PING_INTERVAL 5.0 /* s; a worker silent for two intervals is hung */
+#define RESTART_MIN 0.05
+#define RESTART_MAX 2.0
+#define FAILS_BEFORE_GIVING_UP 5
+
+static void wproc_free(struct wproc *w);
+
+static void
+want_write(struct wproc *w)
+{
+	struct ev_loop *loop = w->w_sup->loop;
+
+	if (w->w_fd < 0)
+		return;
+	if (ipc_wbuf_pending(&w->w_wb) > 0) {
+		if (ipc_wbuf_flush(&w->w_wb, w->w_fd) < 0) {
+			/* EPIPE: it is gone; its exit is handled by ev_child. */
+			ipc_wbuf_free(&w->w_wb);
+		}
+	}
+	if (ipc_wbuf_pending(&w->w_wb) > 0)
+		ev_io_start(loop, &w->w_wio);
+	else
+		ev_io_stop(loop, &w->w_wio);
+}
+
+void
+wproc_send(struct wproc *w, const struct ipc_msg *m)
+{
+	if (w == NULL || w->w_fd < 0)
+		return;
+	if (ipc_wbuf_put(&w->w_wb, m) == -1) {
+		log_warn("worker: cannot queue %s", ipc_type_name(m->type));
+		return;
+	}
+	want_write(w);
+}
+
+void
+wproc_broadcast(struct sup *s, const struct ipc_msg *m)
+{
+	wproc_send(s->worker, m);
+}
+
+void
+wproc_stop(struct wproc *w, enum ipc_stop_level level)
+{
+	struct ipc_msg m;
+
+	if (w == NULL)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_STOP;
+	m.u.stop.level = level;
+	m.u.stop.deadline_ms =
+	    (uint32_t)(w->w_sup->cfg.c_serve.s_drain_timeout * 1000.0);
+	ev_timer_stop(w->w_sup->loop, &w->w_ping);
+	wproc_send(w, &m);
+}
+
+void
+wproc_kill(struct wproc *w)
+{
+	if (w != NULL && w->w_pid > 0)
+		kill(w->w_pid, SIGKILL);
+}
+
+static void
+handle_msg(struct wproc *w, const struct ipc_msg *m)
+{
+	struct sup *s = w->w_sup;
+
+	switch (m->type) {
+	case MSG_READY:
+		if (w->w_state == WP_STARTING)
+			w->w_state = WP_READY;
+		s->worker_fails = 0;
+		s->worker_backoff = RESTART_MIN;
+		log_info("worker ready (pid %d)", (int)w->w_pid);
+		break;
+	case MSG_TRIGGER:
+		sched_trigger(s, m->u.trigger.job, m->u.trigger.source);
+		break;
+	case MSG_BYE:
+		w->w_bye = true;
+		w->w_bye_signo = m->u.bye.signo;
+		log_info("worker stopped: %llu requests answered, %llu datagrams "
+			 "handled, %llu connections cut",
+		    (unsigned long long)m->u.bye.requests,
+		    (unsigned long long)m->u.bye.datagrams,
+		    (unsigned long long)m->u.bye.cut);
+		break;
+	case MSG_PONG:
+		w->w_pong_seq = m->u.pong.seq;
+		break;
+	default:
+		log_warnx("worker sent an unexpected %s",
+		    ipc_type_name(m->type));
+		break;
+	}
+}
+
+static void
+on_read(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct wproc *w = (struct wproc *)((char *)io - offsetof(struct wproc, w_rio));
+	struct ipc_frame f;
+	struct ipc_msg m;
+	ssize_t n;
+	int r;
+
+	(void)revents;
+	n = ipc_rbuf_read(w->w_rb, w->w_fd);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	while (n >= 0 && (r = ipc_rbuf_next(w->w_rb, &f)) == 1) {
+		if (ipc_msg_decode(&f, &m) == -1) {
+			r = -1;
+			break;
+		}
+		handle_msg(w, &m);
+	}
+	if (n > 0 && r == 0)
+		return;
+	if (n > 0 || (n == 0 && ipc_rbuf_pending(w->w_rb) > 0)) {
+		log_warnx("worker (pid %d) broke the ipc protocol; killing it",
+		    (int)w->w_pid);
+		wproc_kill(w);
+	}
+	/* EOF or error: the worker is going; ev_child tells us when. */
+	ev_io_stop(loop, &w->w_rio);
+	ev_io_stop(loop, &w->w_wio);
+	close(w->w_fd);
+	w->w_fd = -1;
+}
+
+static void
+on_write(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct wproc *w = (struct wproc *)((char *)io - offsetof(struct wproc, w_wio));
+
+	(void)loop;
+	(void)revents;
+	want_write(w);
+}
+
+static void
+on_ping(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct wproc *w = (struct wproc *)((char *)t - offsetof(struct wproc, w_ping));
+	struct ipc_msg m;
+
+	(void)loop;
+	(void)revents;
+	if (w->w_ping_seq != w->w_pong_seq) {
+		log_warnx("worker (pid %d) did not answer a ping in %.0f s; "
+			  "killing it",
+		    (int)w->w_pid, PING_INTERVAL);
+		wproc_kill(w);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_PING;
+	m.u.ping.seq = ++w->w_ping_seq;
+	wproc_send(w, &m);
+}
+
+static void
+on_restart_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct sup *s = (struct sup *)((char *)t - offsetof(struct sup, worker_restart));
+
+	(void)loop;
+	(void)revents;
+	if (s->stop.st == ST_RUNNING && s->worker == NULL)
+		wproc_start(s);
+}
+
+static void
+describe_exit(char *buf, size_t size, int wstatus)
+{
+	if (WIFSIGNALED(wstatus))
+		snprintf(buf, size, "was killed by signal %d", WTERMSIG(wstatus));
+	else
+		snprintf(buf, size, "exited with status %d",
+		    WEXITSTATUS(wstatus));
+}
+
+static void
+worker_crashed(struct sup *s, struct wproc *w, int wstatus)
+{
+	char how[64];
+
+	describe_exit(how, sizeof(how), wstatus);
+	if (w->w_state == WP_STARTING)
+		s->worker_fails++;
+	if (s->worker_fails >= FAILS_BEFORE_GIVING_UP) {
+		log_warnx("worker %s %u times before it was ready; giving up",
+		    how, s->worker_fails);
+		s->exit_code = 1;
+		sup_stop_event(s, SE_TERM, 0);
+		s->stop.signo = 0;
+		return;
+	}
+	log_warnx("worker (pid %d) %s; restarting it on the same sockets",
+	    (int)w->w_pid, how);
+	ev_timer_set(&s->worker_restart, s->worker_backoff, 0.);
+	ev_timer_start(s->loop, &s->worker_restart);
+	s->worker_backoff *= 2;
+	if (s->worker_backoff > RESTART_MAX)
+		s->worker_backoff = RESTART_MAX;
+}
+
+static void
+on_worker_exit(struct ev_loop *loop, ev_child *c, int revents)
+{
+	struct wproc *w = (struct wproc *)((char *)c - offsetof(struct wproc, w_child));
+	struct sup *s = w->w_sup;
+	int wstatus = c->rstatus;
+
+	(void)revents;
+	ev_child_stop(loop, c);
+	w->w_pid = 0;
+	if (w == s->retiring) {
+		s->retiring = NULL;
+	} else if (w == s->worker) {
+		s->worker = NULL;
+		if (s->stop.st != ST_RUNNING)
+			; /* expected: sup_check_idle below */
+		else if (w->w_bye && w->w_bye_signo != 0) {
+			log_info("worker stopped on signal %u; stopping",
+			    w->w_bye_signo);
+			sup_stop_event(s, SE_WORKER_STOPPED,
+			    (int)w->w_bye_signo);
+		} else
+			worker_crashed(s, w, wstatus);
+	}
+	wproc_free(w);
+	sup_check_idle(s);
+}
+
+static void
+wproc_free(struct wproc *w)
+{
+	struct ev_loop *loop = w->w_sup->loop;
+
+	ev_io_stop(loop, &w->w_rio);
+	ev_io_stop(loop, &w->w_wio);
+	ev_timer_stop(loop, &w->w_ping);
+	ev_child_stop(loop, &w->w_child);
+	if (w->w_fd >= 0)
+		close(w->w_fd);
+	ipc_wbuf_free(&w->w_wb);
+	free(w->w_rb);
+	free(w);
+}
+
+static void
+build_argv(struct sup *s, char **argv, size_t n, char *drain, char *parent)
+{
+	const struct cfg_serve *sv = &s->cfg.c_serve;
+	size_t i = 0;
+
+	snprintf(drain, 32, "%g", sv->s_drain_timeout);
+	snprintf(parent, 32, "%d", (int)getpid());
+	argv[i++] = "tend";
+	argv[i++] = "__worker";
+	argv[i++] = "--root";
+	argv[i++] = sv->s_root;
+	argv[i++] = "--parent";
+	argv[i++] = parent;
+	argv[i++] = "--drain-timeout";
+	argv[i++] = drain;
+	argv[i++] = "--http";
+	argv[i++] = s->http_addr;
+	if (s->udp_fd >= 0) {
+		argv[i++] = "--udp";
+		argv[i++] = s->udp_addr;
+	}
+	if (sv->s_udp_log != NULL) {
+		argv[i++] = "--udp-log";
+		argv[i++] = sv->s_udp_log;
+	}
+	if (!sv->s_livereload)
+		argv[i++] = "--no-livereload";
+	if (sv->s_spa)
+		argv[i++] = "--spa";
+	argv[i] = NULL;
+	(void)n;
+}
+
+int
+wproc_start(struct sup *s)
+{
+	struct spawn_req req;
+	struct wproc *w;
+	char *argv[24], drain[32], parent[32];
+	int sv[2];
+	pid_t pid;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->w_rb = calloc(1, sizeof(*w->w_rb))) == NULL) {
+		free(w);
+		log_warn("worker");
+		return -1;
+	}
+	w->w_sup = s;
+	w->w_fd = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+		sv) == -1) {
+		log_warn("socketpair");
+		wproc_free(w);
+		return -1;
+	}
+	w->w_fd = sv[0];
+	if ((sv[1] = sup_fd_high(sv[1])) < 0) {
+		wproc_free(w);
+		return -1;
+	}
+	build_argv(s, argv, sizeof(argv) / sizeof(argv[0]), drain, parent);
+	spawn_req_init(&req);
+	req.path = "/proc/self/exe";
+	req.argv = argv;
+	req.stdin_fd = -1;
+	req.extra_fds[0] = sv[1];	/* 3: ipc */
+	req.extra_fds[1] = s->http_fd;	/* 4: http listener */
+	req.extra_fds[2] = s->udp_fd;	/* 5: udp socket, or the end */
+	pid = spawn_start(&req);
+	close(sv[1]);
+	if (pid == -1) {
+		log_warn("cannot start the worker");
+		wproc_free(w);
+		return -1;
+	}
+	ev_child_init(&w->w_child, on_worker_exit, pid, 0);
+	ev_child_start(s->loop, &w->w_child);
+	w->w_pid = pid;
+	w->w_state = WP_STARTING;
+	w->w_started = ev_now(s->loop);
+	ev_io_init(&w->w_rio, on_read, w->w_fd, EV_READ);
+	ev_io_init(&w->w_wio, on_write, w->w_fd, EV_WRITE);
+	ev_io_start(s->loop, &w->w_rio);
+	ev_timer_init(&w->w_ping, on_ping, PING_INTERVAL, PING_INTERVAL);
+	ev_timer_start(s->loop, &w->w_ping);
+	if (!ev_is_active(&s->worker_restart))
+		ev_init(&s->worker_restart, on_restart_timer);
+	s->worker = w;
+
+	/* Tell it the jobs and what they last did, for /__tend/status. */
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct ipc_msg m;
+		memset(&m, 0, sizeof(m));
+		m.type = MSG_JOB_INFO;
+		snprintf(m.u.job_info.name, sizeof(m.u.job_info.name), "%s",
+		    s->jobs[i].j_cfg->j_name);
+		m.u.job_info.kind = s->jobs[i].j_cfg->j_kind == JOB_SERVICE;
+		wproc_send(w, &m);
+	}
+	return 0;
+}
+
+void
+wproc_retire(struct sup *s)
+{
+	if (s->retiring != NULL)
+		wproc_kill(s->retiring); /* a reload during a reload */
+	s->retiring = s->worker;
+	s->worker = NULL;
+	if (s->retiring != NULL) {
+		s->retiring->w_state = WP_RETIRING;
+		wproc_stop(s->retiring, STOP_GRACEFUL);
+	}
+	wproc_start(s);
+}

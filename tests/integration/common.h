@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * tests/integration/common.h
+ * The fixture every integration test shares: a private directory with a
+ * served root, tend under a pty, and the checks a person would make at
+ * the end (exit status, nothing left running).
+ */
+#ifndef TEND_IT_COMMON_H
+#define TEND_IT_COMMON_H
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "support.h"
+
+extern struct tp tp;
+extern char dir[64];
+
+void it_setup(void);
+void it_teardown(void);
+
+/* Start `tend ARGS...` in dir; wait until the worker is ready if serving. */
+void it_start(const char *const *args, bool wait_ready);
+
+/* Type Ctrl-C n times, 150 ms apart. */
+void it_ctrl_c(int n);
+
+#define expect_exit_by_signal(sig)                                          \
+	do {                                                                \
+		cr_assert(tp_wait_exit(&tp, 20000),                         \
+		    "tend did not exit; output:\n%s", tp.out);              \
+		cr_assert(WIFSIGNALED(tp.status) &&                         \
+			WTERMSIG(tp.status) == (sig),                       \
+		    "expected death by signal %d, status 0x%x; output:\n%s", \
+		    (sig), tp.status, tp.out);                              \
+	} while (0)
+
+#define expect_no_process_left()                                            \
+	do {                                                                \
+		size_t left_ = session_wait_empty(tp.pid, 3000);            \
+		cr_assert(left_ == 0,                                       \
+		    "%zu process(es) of tend's session are still running",  \
+		    left_);                                                 \
+	} while (0)
+
+#endif

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * tests/integration/test_control.c
+ * Every way to ask for a build (SIGUSR1, a UDP datagram, POST from
+ * loopback), ping/pong, the status page, and SIGHUP reloading a config.
+ */
+#include "common.h"
+
+TestSuite(control, .init = it_setup, .fini = it_teardown, .timeout = 60);
+
+/* The build appends a line per run, so runs can be counted in a file. */
+#define COUNTING_BUILD "echo run >> runs"
+
+static size_t
+runs(void)
+{
+	size_t len, n = 0;
+	char *s = tmp_read(dir, "runs", &len);
+
+	for (size_t i = 0; s && i < len; i++)
+		n += s[i] == '\n';
+	free(s);
+	return n;
+}
+
+static void
+wait_runs(size_t want)
+{
+	for (long end = now_ms() + 5000; runs() < want && now_ms() < end;)
+		tp_pump(&tp, 10);
+	tp_pump(&tp, 50);
+	cr_assert(runs() == want, "%zu runs, wanted %zu; output:\n%s", runs(),
+	    want, tp.out);
+}
+
+Test(control, the_build_runs_at_start_and_on_sigusr1)
+{
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
+	    "--build", COUNTING_BUILD, NULL};
+
+	it_start(args, true);
+	wait_runs(1);
+	kill(tp.pid, SIGUSR1);
+	wait_runs(2);
+	it_ctrl_c(1);
+	expect_exit_by_signal(SIGINT);
+	expect_no_process_left();
+}
+
+Test(control, udp_build_ping_and_log_records)
+{
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
+	    "--udp", "127.0.0.1:0", "--build", COUNTING_BUILD, NULL};
+	char buf[64];
+	int port, fd;
+
+	it_start(args, true);
+	port = tp_udp_port(&tp);
+	wait_runs(1);
+	fd = udp_socket();
+	udp_send(fd, port, "build build\n");
+	wait_runs(2);
+	udp_send(fd, port, "build");
+	wait_runs(3);
+	udp_send(fd, port, "hello \x01 from udp");
+	udp_send(fd, port, "ping");
+	cr_assert(udp_recv(fd, buf, sizeof(buf), 5000) == 4);
+	cr_assert_str_eq(buf, "pong");
+	cr_assert(tp_wait_for(&tp, "hello \\x01 from udp", 2000),
+	    "output:\n%s", tp.out);
+	udp_send(fd, port, "build nosuchjob");
+	cr_assert(tp_wait_for(&tp, "unknown job \"nosuchjob\"", 2000));
+	close(fd);
+	it_ctrl_c(1);
+	expect_exit_by_signal(SIGINT);
+	expect_no_process_left();
+}
+
+Test(control, post_build_from_loopback_and_the_status_page)
+{
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
+	    "--build", COUNTING_BUILD, NULL};
+	size_t len;
+	char *resp;
+	int port;
+
+	it_start(args, true);
+	port = tp_http_port(&tp);
+	wait_runs(1);
+	resp = http_exchange(port,
+	    "POST /__tend/build?job=build HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 0\r\nConnection: close\r\n\r\n",
+	    &len, 5000);
+	cr_assert(http_status(resp) == 202, "%s", resp);
+	free(resp);
+	wait_runs(2);
+	resp = http_exchange(port,
+	    "POST /__tend/build?job=nope HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 0\r\nConnection: close\r\n\r\n",
+	    &len, 5000);
+	cr_assert(http_status(resp) == 404, "%s", resp);
+	free(resp);
+	resp = http_exchange(port,
+	    "GET /__tend/status HTTP/1.1\r\nHost: x\r\nConnection: "
+	    "close\r\n\r\n",
+	    &len, 5000);
+	cr_assert(http_status(resp) == 200, "%s", resp);
+	cr_assert(strstr(resp, "\"name\":\"build\"") != NULL, "%s", resp);
+	cr_assert(strstr(resp, "\"last_build\":{") != NULL, "%s", resp);
+	cr_assert(strstr(resp, "\"requests\":") != NULL, "%s", resp);
+	free(resp);
+	it_ctrl_c(1);
+	expect_exit_by_signal(SIGINT);
+	expect_no_process_left();
+}
+
+static const char good_config[] =
+    "{\n"
+    "  // comments are allowed\n"
+    "  \"jobs\": { \"site\": { \"cmd\": \"echo run >> runs\" } },\n"
+    "  \"serve\": { \"root\": \"public\", \"http\": \"127.0.0.1:0\" }\n"
+    "}\n";
+
+Test(control, sighup_reloads_a_valid_config_and_keeps_running_on_a_bad_one)
+{
+	const char *args[] = {NULL};
+	size_t len;
+	char *resp;
+	int port;
+
+	tmp_write(dir, "tend.json", good_config);
+	it_start(args, true);
+	port = tp_http_port(&tp);
+	wait_runs(1);
+	tmp_write(dir, "tend.json", "{ \"jobs\": { \"site\": { \"cmd\": 42 } } }");
+	kill(tp.pid, SIGHUP);
+	cr_assert(tp_wait_for(&tp, "keeping the running configuration", 5000),
+	    "output:\n%s", tp.out);
+	cr_assert(strstr(tp.out, "jobs.site.cmd") != NULL);
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": { \"site\": { \"cmd\": \"echo run >> runs\" },\n"
+	    "  \"two\": { \"cmd\": \"echo two > two\" } },\n"
+	    "  \"serve\": { \"root\": \"public\", \"http\": \"127.0.0.1:0\" } }");
+	kill(tp.pid, SIGHUP);
+	cr_assert(tp_wait_for(&tp, "configuration reloaded", 5000),
+	    "output:\n%s", tp.out);
+	cr_assert(tp_wait_for(&tp, "worker stopped", 5000));
+	/* The new worker serves on the same port and knows the new job. */
+	resp = http_exchange(port,
+	    "POST /__tend/build?job=two HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 0\r\nConnection: close\r\n\r\n",
+	    &len, 5000);
+	cr_assert(http_status(resp) == 202, "%s", resp);
+	free(resp);
+	for (long end = now_ms() + 5000;
+	    !tmp_exists(dir, "two") && now_ms() < end;)
+		tp_pump(&tp, 10);
+	cr_assert(tmp_exists(dir, "two"));
+	it_ctrl_c(1);
+	expect_exit_by_signal(SIGINT);
+	expect_no_process_left();
+}
+
+Test(control, a_bad_config_is_exit_2_and_starts_nothing)
+{
+	const char *args[] = {NULL};
+
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": { \"site\": { \"cmd\": \"touch built\", "
+	    "\"cwdd\": \".\" } } }");
+	it_start(args, false);
+	cr_assert(tp_wait_exit(&tp, 5000));
+	cr_assert(WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 2,
+	    "status 0x%x", tp.status);
+	cr_assert(strstr(tp.out, "tend.json") != NULL, "%s", tp.out);
+	cr_assert(strstr(tp.out, "jobs.site") != NULL, "%s", tp.out);
+	cr_assert(strstr(tp.out, "\"cwd\"") != NULL, "%s", tp.out);
+	cr_assert(!tmp_exists(dir, "built"));
+	expect_no_process_left();
+}
+
+Test(control, check_prints_the_normalised_config)
+{
+	const char *args[] = {"check", NULL};
+
+	tmp_write(dir, "tend.json", good_config);
+	it_start(args, false);
+	cr_assert(tp_wait_exit(&tp, 5000));
+	cr_assert(WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 0,
+	    "%s", tp.out);
+	cr_assert(strstr(tp.out, "\"stop_timeout\"") != NULL, "%s", tp.out);
+	cr_assert(strstr(tp.out, "\"drain_timeout\"") != NULL, "%s", tp.out);
+}
+
+Test(control, version_help_and_usage_errors)
+{
+	const char *v[] = {"--version", NULL};
+	const char *bad[] = {"frobnicate", NULL};
+
+	it_start(v, false);
+	cr_assert(tp_wait_exit(&tp, 5000));
+	cr_assert(WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 0);
+	cr_assert(strstr(tp.out, "tend 0.") != NULL, "%s", tp.out);
+	tp_cleanup(&tp);
+	it_start(bad, false);
+	cr_assert(tp_wait_exit(&tp, 5000));
+	cr_assert(WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 2);
+	cr_assert(strstr(tp.out, "usage:") != NULL, "%s", tp.out);
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * tests/integration/test_ctrl_c.c
+ * The Ctrl-C table, typed into a real terminal: idle, once during a
+ * build, twice, three times, and SIGTERM.
+ */
+#include "common.h"
+
+TestSuite(ctrl_c, .init = it_setup, .fini = it_teardown, .timeout = 60);
+
+Test(ctrl_c, while_idle_tend_exits_promptly_killed_by_sigint)
+{
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
+	    NULL};
+	long t0;
+
+	it_start(args, true);
+	t0 = now_ms();
+	it_ctrl_c(1);
+	expect_exit_by_signal(SIGINT);
+	cr_log_info("idle Ctrl-C to exit: %ld ms", now_ms() - t0);
+	cr_expect(strstr(tp.out, "stopping") != NULL);
+	expect_no_process_left();
+}
+
+Test(ctrl_c, once_during_a_build_lets_the_build_finish)
+{
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
+	    "--build", "touch started; sleep 2; echo built > marker", NULL};
+
+	it_start(args, true);
+	cr_assert(tp_wait_for(&tp, "build \"build\" started", 5000));
+	while (!tmp_exists(dir, "started"))
+		tp_pump(&tp, 10);
+	it_ctrl_c(1);
+	expect_exit_by_signal(SIGINT);
+	cr_assert(tmp_exists(dir, "marker"),
+	    "the build did not complete; output:\n%s", tp.out);
+	cr_expect(strstr(tp.out, "finishing build \"build\"") != NULL);
+	cr_expect(strstr(tp.out, "build \"build\" finished") != NULL);
+	expect_no_process_left();
+}
+
+Test(ctrl_c, twice_during_a_build_aborts_it)
+{
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
+	    "--build", "touch started; sleep 3; echo built > marker", NULL};
+
+	it_start(args, true);
+	while (!tmp_exists(dir, "started"))
+		tp_pump(&tp, 10);
+	it_ctrl_c(2);
+	expect_exit_by_signal(SIGINT);
+	cr_expect(strstr(tp.out, "aborting build \"build\"") != NULL,
+	    "output:\n%s", tp.out);
+	expect_no_process_left();
+	/* Nothing of the build is left, so the marker can never appear. */
+	cr_assert(!tmp_exists(dir, "marker"), "the aborted build completed");
+}
+
+Test(ctrl_c, three_times_kills_a_build_that_ignores_sigint)
+{
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
+	    "--build",
+	    "trap '' INT; touch started; sleep 30; echo built > marker",
+	    NULL};
+	long t0;
+
+	it_start(args, true);
+	while (!tmp_exists(dir, "started"))
+		tp_pump(&tp, 10);
+	t0 = now_ms();
+	it_ctrl_c(3);
+	expect_exit_by_signal(SIGINT);
+	cr_log_info("three Ctrl-C to exit: %ld ms", now_ms() - t0);
+	cr_expect(strstr(tp.out, "killing everything") != NULL,
+	    "output:\n%s", tp.out);
+	expect_no_process_left();
+	cr_assert(!tmp_exists(dir, "marker"));
+}
+
+Test(ctrl_c, sigterm_is_graceful_and_reraised)
+{
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
+	    "--build", "touch started; sleep 1; echo built > marker", NULL};
+
+	it_start(args, true);
+	while (!tmp_exists(dir, "started"))
+		tp_pump(&tp, 10);
+	kill(tp.pid, SIGTERM);
+	expect_exit_by_signal(SIGTERM);
+	cr_assert(tmp_exists(dir, "marker"));
+	expect_no_process_left();
+}
+
+Test(ctrl_c, a_job_sees_each_ctrl_c_at_most_once)
+{
+	/* The build counts the SIGINTs it gets; one abort = exactly one. */
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
+	    "--build",
+	    "trap 'echo int >> ints' INT; touch started; "
+	    "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.2; done",
+	    NULL};
+	size_t len;
+	char *ints;
+
+	it_start(args, true);
+	while (!tmp_exists(dir, "started"))
+		tp_pump(&tp, 10);
+	it_ctrl_c(2);
+	expect_exit_by_signal(SIGINT);
+	expect_no_process_left();
+	ints = tmp_read(dir, "ints", &len);
+	cr_assert(ints != NULL && strcmp(ints, "int\n") == 0,
+	    "the build saw: %s", ints ? ints : "(nothing)");
+	free(ints);
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * worker/link.c
+ * The worker's end of the socketpair: job news from the supervisor
+ * (turned into status and live-reload events), STOP and PING; TRIGGER,
+ * READY and BYE back. EOF means the supervisor is gone: stop gracefully.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "log.h"
+#include "wrk.h"
+
+static double
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+flush(struct wrk *w)
+{
+	if (w->ipc_fd < 0)
+		return;
+	if (ipc_wbuf_pending(&w->wb) > 0 &&
+	    ipc_wbuf_flush(&w->wb, w->ipc_fd) < 0)
+		ipc_wbuf_free(&w->wb); /* peer gone: nothing to deliver */
+	if (ipc_wbuf_pending(&w->wb) > 0)
+		ev_io_start(w->loop, &w->ipc_wio);
+	else {
+		ev_io_stop(w->loop, &w->ipc_wio);
+		if (w->bye_sent)
+			ev_break(w->loop, EVBREAK_ALL);
+	}
+}
+
+void
+wrk_link_send(struct wrk *w, const struct ipc_msg *m)
+{
+	if (w->ipc_fd < 0 || w->ipc_gone)
+		return;
+	if (ipc_wbuf_put(&w->wb, m) == -1)
+		log_warn("ipc: cannot queue %s", ipc_type_name(m->type));
+	flush(w);
+}
+
+void
+wrk_link_trigger(struct wrk *w, const char *job, const char *source)
+{
+	struct ipc_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_TRIGGER;
+	snprintf(m.u.trigger.job, sizeof(m.u.trigger.job), "%s", job);
+	snprintf(m.u.trigger.source, sizeof(m.u.trigger.source), "%s", source);
+	wrk_link_send(w, &m);
+}
+
+static void
+build_started(struct wrk *w, const char *name)
+{
+	struct wrk_job *j = wrk_job_find(w, name);
+	char data[IPC_NAME_MAX + 16];
+
+	if (j == NULL)
+		j = wrk_job_add(w, name, false);
+	if (j != NULL) {
+		j->running = true;
+		j->runs++;
+	}
+	snprintf(data, sizeof(data), "{\"job\":\"%s\"}", name);
+	if (w->livereload)
+		wrk_http_broadcast(w->http, "building", data);
+}
+
+static void
+build_finished(struct wrk *w, const struct ipc_msg *m)
+{
+	struct wrk_job *j = wrk_job_find(w, m->u.build_finished.job);
+	struct wrk_build *b = &w->last_build;
+	char data[IPC_NAME_MAX + 64];
+
+	if (j != NULL) {
+		j->running = false;
+		j->last_status = m->u.build_finished.status;
+		j->last_ms = m->u.build_finished.duration_ms;
+		j->last_end = wall_now();
+		if (j->service)
+			return;
+	}
+	snprintf(b->job, sizeof(b->job), "%s", m->u.build_finished.job);
+	b->ok = m->u.build_finished.ok != 0;
+	b->status = m->u.build_finished.status;
+	b->duration_ms = m->u.build_finished.duration_ms;
+	b->end = wall_now();
+	memcpy(b->tail, m->u.build_finished.tail, sizeof(b->tail));
+	w->have_build = true;
+	snprintf(data, sizeof(data), "{\"job\":\"%s\",\"status\":%d}", b->job,
+	    b->status);
+	if (w->livereload)
+		wrk_http_broadcast(w->http, b->ok ? "reload" : "build-error",
+		    data);
+}
+
+static void
+handle(struct wrk *w, const struct ipc_msg *m)
+{
+	struct ipc_msg r;
+
+	switch (m->type) {
+	case MSG_JOB_INFO:
+		if (wrk_job_find(w, m->u.job_info.name) == NULL)
+			wrk_job_add(w, m->u.job_info.name,
+			    m->u.job_info.kind == 1);
+		break;
+	case MSG_BUILD_STARTED:
+		build_started(w, m->u.build_started.job);
+		break;
+	case MSG_BUILD_FINISHED:
+		build_finished(w, m);
+		break;
+	case MSG_RELOAD:
+		if (w->livereload)
+			wrk_http_broadcast(w->http, "reload", "{}");
+		break;
+	case MSG_STOP:
+		if (m->u.stop.deadline_ms > 0)
+			w->drain_timeout = m->u.stop.deadline_ms / 1000.0;
+		wrk_stop(w, (int)m->u.stop.level, 0);
+		break;
+	case MSG_PING:
+		memset(&r, 0, sizeof(r));
+		r.type = MSG_PONG;
+		r.u.pong.seq = m->u.ping.seq;
+		wrk_link_send(w, &r);
+		break;
+	default:
+		log_warnx("ipc: unexpected %s", ipc_type_name(m->type));
+		break;
+	}
+}
+
+static void
+on_read(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct wrk *w = io->data;
+	struct ipc_frame f;
+	struct ipc_msg m;
+	ssize_t n;
+	int r = 0;
+
+	(void)revents;
+	n = ipc_rbuf_read(w->rb, w->ipc_fd);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	while (n > 0 && (r = ipc_rbuf_next(w->rb, &f)) == 1) {
+		if (ipc_msg_decode(&f, &m) == -1) {
+			r = -1;
+			break;
+		}
+		handle(w, &m);
+	}
+	if (n > 0 && r == 0)
+		return;
+	if (n > 0)
+		log_warnx("ipc: protocol error from the supervisor");
+	/* EOF: the supervisor is gone. Drain and leave; nobody to tell. */
+	ev_io_stop(loop, &w->ipc_rio);
+	ev_io_stop(loop, &w->ipc_wio);
+	w->ipc_gone = true;
+	wrk_stop(w, 1, SIGTERM);
+}
+
+static void
+on_write(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)loop;
+	(void)revents;
+	flush(io->data);
+}
+
+void
+wrk_link_start(struct wrk *w)
+{
+	struct ipc_msg m;
+
+	ev_io_init(&w->ipc_rio, on_read, w->ipc_fd, EV_READ);
+	ev_io_init(&w->ipc_wio, on_write, w->ipc_fd, EV_WRITE);
+	w->ipc_rio.data = w->ipc_wio.data = w;
+	ev_io_start(w->loop, &w->ipc_rio);
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_READY;
+	snprintf(m.u.ready.http, sizeof(m.u.ready.http), "%s",
+	    w->http_addr ? w->http_addr : "");
+	snprintf(m.u.ready.udp, sizeof(m.u.ready.udp), "%s",
+	    w->udp_addr ? w->udp_addr : "");
+	wrk_link_send(w, &m);
+}

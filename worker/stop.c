@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * worker/stop.c
+ * The worker's graceful stop, nginx's drain and then more: accept what is
+ * queued, answer every request, tell event-stream clients, and read the
+ * UDP socket to EAGAIN as the very last thing before BYE, so a datagram
+ * that arrived while HTTP drained is handled too. A SIGINT and a STOP
+ * for the same Ctrl-C are one step, not two: the level is a maximum.
+ */
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "log.h"
+#include "wrk.h"
+
+static void
+finish(struct wrk *w)
+{
+	struct wrk_http_stats hs;
+	struct wrk_udp_stats us = {0};
+	struct ipc_msg m;
+
+	if (w->bye_sent)
+		return;
+	if (w->udp != NULL) {
+		wrk_udp_drain(w->udp);
+		wrk_udp_stats(w->udp, &us);
+	}
+	wrk_http_stats(w->http, &hs);
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_BYE;
+	m.u.bye.signo = (uint32_t)w->stop_signo;
+	m.u.bye.requests = hs.requests;
+	m.u.bye.datagrams = us.datagrams;
+	m.u.bye.cut = hs.cut;
+	w->bye_sent = true;
+	if (w->ipc_gone || w->ipc_fd < 0) {
+		ev_break(w->loop, EVBREAK_ALL);
+		return;
+	}
+	/* The loop ends once BYE is flushed (link.c). */
+	wrk_link_send(w, &m);
+}
+
+void
+wrk_http_drained_cb(void *arg)
+{
+	struct wrk *w = arg;
+
+	w->http_drained = true;
+	if (w->stop_level > 0)
+		finish(w);
+}
+
+void
+wrk_stop(struct wrk *w, int level, int signo)
+{
+	if (level <= w->stop_level)
+		return;
+	if (w->stop_level == 0) {
+		w->stop_signo = signo;
+		w->stop_level = level;
+		wrk_http_drain(w->http, w->drain_timeout);
+		/*
+		 * Everything queued is accepted now. Closing our copy of the
+		 * listener (the supervisor closed its own) shuts the port.
+		 */
+		if (w->http_fd >= 0) {
+			close(w->http_fd);
+			w->http_fd = -1;
+		}
+	}
+	if (level >= 2) {
+		w->stop_level = 2;
+		wrk_http_cut(w->http);
+	}
+	if (w->http_drained)
+		finish(w);
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * worker/wrk.h
+ * The worker's state, shared by its files (not by the supervisor).
+ */
+#ifndef TEND_WRK_H
+#define TEND_WRK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <ev.h>
+
+#include "http.h"
+#include "ipc.h"
+#include "udp.h"
+
+struct wrk_job {
+	char name[IPC_NAME_MAX];
+	bool service;
+	bool running;
+	unsigned runs;
+	int last_status; /* -1: never finished */
+	uint32_t last_ms;
+	double last_end; /* wall clock */
+};
+
+struct wrk_build {
+	char job[IPC_NAME_MAX];
+	bool ok;
+	int status;
+	uint32_t duration_ms;
+	double end;
+	char tail[IPC_TAIL_MAX];
+};
+
+struct wrk {
+	struct ev_loop *loop;
+	const char *root;
+	const char *http_addr;
+	const char *udp_addr; /* NULL when off */
+	const char *udp_log;
+	double drain_timeout;
+	bool livereload;
+	pid_t parent;
+
+	int ipc_fd;
+	int http_fd;
+	int udp_fd;
+	ev_io ipc_rio;
+	ev_io ipc_wio;
+	struct ipc_rbuf *rb;
+	struct ipc_wbuf wb;
+	bool ipc_gone; /* EOF: the supervisor died */
+
+	struct wrk_http *http;
+	struct wrk_udp *udp;
+
+	struct wrk_job *jobs;
+	size_t njobs;
+	struct wrk_build last_build;
+	bool have_build;
+
+	ev_signal sig_int, sig_term;
+	int stop_level; /* 0 running, 1 draining, 2 cut */
+	int stop_signo; /* what started the stop; 0: STOP message, EOF */
+	bool http_drained;
+	bool bye_sent;
+};
+
+/* link.c: the socketpair to the supervisor */
+void wrk_link_start(struct wrk *w);
+void wrk_link_send(struct wrk *w, const struct ipc_msg *m);
+void wrk_link_trigger(struct wrk *w, const char *job, const char *source);
+
+/* stop.c */
+void wrk_stop(struct wrk *w, int level, int signo);
+void wrk_http_drained_cb(void *arg);
+
+/* status.c */
+char *wrk_status_json(void *arg);
+struct wrk_job *wrk_job_find(struct wrk *w, const char *name);
+struct wrk_job *wrk_job_add(struct wrk *w, const char *name, bool service);
+
+#endif
