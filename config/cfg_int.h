@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * config/cfg_int.h
+ * What the files of config/ share and nobody else sees: the error sink with
+ * its JSON path, the typed getters that fill it, string lists, and the
+ * passes (comments, keys, suggestions) the loader is made of.
+ */
+#ifndef TEND_CFG_INT_H
+#define TEND_CFG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "config.h"
+
+/* Hard cap on tend.json; a config bigger than this is a mistake. */
+#define CFG_MAX_FILE (1024 * 1024)
+/* Longest job name, so that names fit in log prefixes and ipc frames. */
+#define CFG_MAX_JOB_NAME 63
+/* Largest accepted duration: about 31 years, still exact in any unit. */
+#define CFG_MAX_SECONDS 1e9
+#define CFG_MAX_DEBOUNCE_MS 60000
+
+/* errors.c: the error sink. The path lives in err->e_path itself. */
+void cfg_err_clear(struct cfg_err *err, const char *file);
+int cfg_errf(struct cfg_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+size_t cfg_path_push(struct cfg_err *err, const char *key);
+size_t cfg_path_index(struct cfg_err *err, size_t i);
+void cfg_path_pop(struct cfg_err *err, size_t mark);
+void cfg_path_set(struct cfg_err *err, const char *path);
+void cfg_json_desc(const cJSON *v, char *buf, size_t size);
+
+/* suggest.c */
+size_t cfg_distance(const char *a, const char *b);
+const char *cfg_suggest(
+    const char *word, const char *const *cands, size_t ncands);
+const char *cfg_dup_key(const cJSON *obj);
+
+/* comments.c: blank comments in place; -1 and *bad on an open comment. */
+int cfg_strip_comments(char *buf, size_t len, size_t *bad);
+
+/* parse.c */
+int cfg_read_file(
+    const char *file, char **out, size_t *outlen, struct cfg_err *err);
+cJSON *cfg_parse_text(const char *buf, size_t len, struct cfg_err *err);
+
+/* validate.c: cfg_validate without resetting err (keeps e_file). */
+int cfg_validate_into(const struct cfg *c, struct cfg_err *err);
+
+/* getters.c: each returns 0, or -1 with err filled at the current path. */
+int cfg_get_object(const cJSON *v, struct cfg_err *err);
+int cfg_key_index(const cJSON *item, const char *const *keys, size_t nkeys,
+    struct cfg_err *err);
+int cfg_get_string(
+    const cJSON *v, bool nullable, char **out, struct cfg_err *err);
+int cfg_get_strv(const cJSON *v, struct cfg_strv *out, struct cfg_err *err);
+int cfg_get_bool(const cJSON *v, bool *out, struct cfg_err *err);
+int cfg_get_seconds(const cJSON *v, double *out, struct cfg_err *err);
+int cfg_get_enum(const cJSON *v, const char *const *names, size_t n, int *out,
+    struct cfg_err *err);
+int cfg_get_signal(const cJSON *v, int *out, struct cfg_err *err);
+int cfg_get_addr(
+    const cJSON *v, bool nullable, char **out, struct cfg_err *err);
+
+/* model.c */
+int cfg_strv_push(struct cfg_strv *sv, const char *s);
+void cfg_strv_free(struct cfg_strv *sv);
+struct cfg_job *cfg_job_new(struct cfg *c, const char *name);
+void cfg_job_defaults(struct cfg_job *j);
+int cfg_job_set_shell(struct cfg_job *j, const char *cmd);
+bool cfg_job_name_ok(const char *name);
+bool cfg_env_name_ok(const char *name, size_t len);
+
+/* load_job.c */
+int cfg_load_jobs(const cJSON *jobs, struct cfg *c, struct cfg_err *err);
+
+/* Names of enum values, indexed by the enum, for the loader and printer. */
+extern const char *const cfg_kind_names[2];
+extern const char *const cfg_busy_names[4];
+extern const char *const cfg_restart_names[3];
+
+#define CFG_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * config/load.c
+ * tend.json from text to struct cfg: the top level and the "serve",
+ * "watch" and "shutdown" sections (jobs are load_job.c). Everything is
+ * checked before anything is returned; the first mistake is the error,
+ * and the caller's struct is only written on success.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cfg_int.h"
+
+enum { T_SCHEMA, T_JOBS, T_SERVE, T_WATCH, T_SHUTDOWN };
+static const char *const cfg_top_keys[] = {
+    "$schema", "jobs", "serve", "watch", "shutdown"};
+
+enum { S_ROOT, S_HTTP, S_UDP, S_UDP_LOG, S_LIVERELOAD, S_HOLD, S_SPA, S_DRAIN };
+static const char *const cfg_serve_keys[] = {"root", "http", "udp", "udp_log",
+    "livereload", "hold_during_build", "spa", "drain_timeout"};
+
+enum { W_DEBOUNCE, W_IGNORE };
+static const char *const cfg_watch_keys[] = {"debounce_ms", "ignore"};
+
+static const char *const cfg_shutdown_keys[] = {"grace"};
+
+static int
+cfg_load_serve_field(
+    const cJSON *it, int key, struct cfg_serve *s, struct cfg_err *err)
+{
+	switch (key) {
+	case S_ROOT:
+		return cfg_get_string(it, false, &s->s_root, err);
+	case S_HTTP:
+		return cfg_get_addr(it, false, &s->s_http, err);
+	case S_UDP:
+		return cfg_get_addr(it, true, &s->s_udp, err);
+	case S_UDP_LOG:
+		return cfg_get_string(it, true, &s->s_udp_log, err);
+	case S_LIVERELOAD:
+		return cfg_get_bool(it, &s->s_livereload, err);
+	case S_HOLD:
+		return cfg_get_bool(it, &s->s_hold_during_build, err);
+	case S_SPA:
+		return cfg_get_bool(it, &s->s_spa, err);
+	case S_DRAIN:
+		return cfg_get_seconds(it, &s->s_drain_timeout, err);
+	}
+	return cfg_errf(err, "internal error: key %d", key);
+}
+
+static int
+cfg_load_serve(const cJSON *obj, struct cfg_serve *s, struct cfg_err *err)
+{
+	const cJSON *it;
+	size_t mark;
+	int key;
+
+	if (cfg_get_object(obj, err) < 0)
+		return -1;
+	s->s_enabled = true;
+	cJSON_ArrayForEach(it, obj)
+	{
+		if ((key = cfg_key_index(it, cfg_serve_keys,
+		         CFG_NELEM(cfg_serve_keys), err)) < 0)
+			return -1;
+		mark = cfg_path_push(err, it->string);
+		if (cfg_load_serve_field(it, key, s, err) < 0)
+			return -1;
+		cfg_path_pop(err, mark);
+	}
+	return 0;
+}
+
+static int
+cfg_load_debounce(const cJSON *v, unsigned *out, struct cfg_err *err)
+{
+	double d = cJSON_IsNumber(v) ? v->valuedouble : -1;
+	char got[80];
+
+	/* Range first, so the cast is defined; no libm needed. */
+	if (!(d >= 0 && d <= CFG_MAX_DEBOUNCE_MS) || d != (double)(unsigned)d) {
+		cfg_json_desc(v, got, sizeof(got));
+		return cfg_errf(err,
+		    "expected a whole number of milliseconds from 0 to %d, "
+		    "got %s",
+		    CFG_MAX_DEBOUNCE_MS, got);
+	}
+	*out = (unsigned)d;
+	return 0;
+}
+
+static int
+cfg_load_watch(const cJSON *obj, struct cfg *c, struct cfg_err *err)
+{
+	const cJSON *it;
+	size_t mark;
+	int key, rc;
+
+	if (cfg_get_object(obj, err) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, obj)
+	{
+		if ((key = cfg_key_index(it, cfg_watch_keys,
+		         CFG_NELEM(cfg_watch_keys), err)) < 0)
+			return -1;
+		mark = cfg_path_push(err, it->string);
+		if (key == W_DEBOUNCE)
+			rc = cfg_load_debounce(it, &c->c_debounce_ms, err);
+		else
+			rc = cfg_get_strv(it, &c->c_ignore, err);
+		if (rc < 0)
+			return -1;
+		cfg_path_pop(err, mark);
+	}
+	return 0;
+}
+
+static int
+cfg_load_shutdown(const cJSON *obj, struct cfg *c, struct cfg_err *err)
+{
+	const cJSON *it;
+	size_t mark;
+
+	if (cfg_get_object(obj, err) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, obj)
+	{
+		if (cfg_key_index(it, cfg_shutdown_keys,
+		        CFG_NELEM(cfg_shutdown_keys), err) < 0)
+			return -1;
+		mark = cfg_path_push(err, it->string);
+		if (cfg_get_seconds(it, &c->c_grace, err) < 0)
+			return -1;
+		cfg_path_pop(err, mark);
+	}
+	return 0;
+}
+
+static int
+cfg_load_top(const cJSON *root, struct cfg *c, struct cfg_err *err)
+{
+	const cJSON *it;
+	char got[80];
+	size_t mark;
+	int key, rc = 0;
+
+	if (!cJSON_IsObject(root)) {
+		cfg_json_desc(root, got, sizeof(got));
+		return cfg_errf(
+		    err, "expected an object at the top level, got %s", got);
+	}
+	if (cfg_get_object(root, err) < 0)
+		return -1;
+	/* Without a "serve" section there is nothing to serve (tend run). */
+	c->c_serve.s_enabled = false;
+	cJSON_ArrayForEach(it, root)
+	{
+		if ((key = cfg_key_index(
+		         it, cfg_top_keys, CFG_NELEM(cfg_top_keys), err)) < 0)
+			return -1;
+		mark = cfg_path_push(err, it->string);
+		switch (key) {
+		case T_SCHEMA:
+			/* For editors only; any string will do. */
+			if (!cJSON_IsString(it)) {
+				cfg_json_desc(it, got, sizeof(got));
+				rc = cfg_errf(
+				    err, "expected a string, got %s", got);
+			}
+			break;
+		case T_JOBS:
+			rc = cfg_load_jobs(it, c, err);
+			break;
+		case T_SERVE:
+			rc = cfg_load_serve(it, &c->c_serve, err);
+			break;
+		case T_WATCH:
+			rc = cfg_load_watch(it, c, err);
+			break;
+		case T_SHUTDOWN:
+			rc = cfg_load_shutdown(it, c, err);
+			break;
+		}
+		if (rc < 0)
+			return -1;
+		cfg_path_pop(err, mark);
+	}
+	return 0;
+}
+
+int
+cfg_load_buf(const char *file, const char *buf, size_t len, struct cfg *c,
+    struct cfg_err *err)
+{
+	struct cfg tmp;
+	cJSON *root;
+
+	memset(c, 0, sizeof(*c));
+	cfg_err_clear(err, file ? file : "(buffer)");
+	if (buf == NULL)
+		return cfg_errf(err, "no configuration text");
+	if ((root = cfg_parse_text(buf, len, err)) == NULL)
+		return -1;
+
+	cfg_init(&tmp);
+	if (tmp.c_serve.s_root == NULL || tmp.c_serve.s_http == NULL ||
+	    (file != NULL && (tmp.c_file = strdup(file)) == NULL)) {
+		cfg_errf(err, "out of memory");
+		goto fail;
+	}
+	if (cfg_load_top(root, &tmp, err) < 0)
+		goto fail;
+	/* References and cycles need every job; same checks as the CLI's. */
+	if (cfg_validate_into(&tmp, err) < 0)
+		goto fail;
+	cJSON_Delete(root);
+	*c = tmp;
+	return 0;
+fail:
+	cJSON_Delete(root);
+	cfg_free(&tmp);
+	return -1;
+}
+
+int
+cfg_load_file(const char *file, struct cfg *c, struct cfg_err *err)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	cfg_err_clear(err, file);
+	if (file == NULL)
+		return cfg_errf(err, "no file name");
+	if (cfg_read_file(file, &buf, &len, err) < 0)
+		return -1;
+	rc = cfg_load_buf(file, buf, len, c, err);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * config/model.c
+ * The in-memory config: defaults, construction from code (the CLI's
+ * flags), lookup and freeing. Every string is owned by the struct; an
+ * empty list may have v == NULL (n is the count to trust).
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg_int.h"
+
+const char *const cfg_kind_names[2] = {"task", "service"};
+const char *const cfg_busy_names[4] = {"queue", "restart", "ignore", "signal"};
+const char *const cfg_restart_names[3] = {"never", "on-failure", "always"};
+
+/* Append a copy of s, keeping v NULL-terminated for use as an argv. */
+int
+cfg_strv_push(struct cfg_strv *sv, const char *s)
+{
+	char **nv, *dup;
+
+	if ((dup = strdup(s)) == NULL)
+		return -1;
+	if ((nv = realloc(sv->v, (sv->n + 2) * sizeof(*nv))) == NULL) {
+		free(dup);
+		return -1;
+	}
+	nv[sv->n++] = dup;
+	nv[sv->n] = NULL;
+	sv->v = nv;
+	return 0;
+}
+
+void
+cfg_strv_free(struct cfg_strv *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+/* Names end up in log prefixes, file names and ipc frames: keep them tame. */
+bool
+cfg_job_name_ok(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0')
+		return false;
+	for (i = 0; name[i] != '\0'; i++) {
+		char ch = name[i];
+
+		if (i >= CFG_MAX_JOB_NAME)
+			return false;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		        (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
+		        ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* POSIX's portable names: what every shell can also expand. */
+bool
+cfg_env_name_ok(const char *name, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || (name[0] >= '0' && name[0] <= '9'))
+		return false;
+	for (i = 0; i < len; i++) {
+		char ch = name[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		        (ch >= '0' && ch <= '9') || ch == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* The kind-dependent defaults; the loader calls it again once kind is known.
+ */
+void
+cfg_job_defaults(struct cfg_job *j)
+{
+	bool svc = j->j_kind == JOB_SERVICE;
+
+	j->j_on_busy = svc ? BUSY_RESTART : BUSY_QUEUE;
+	j->j_stop_signal = svc ? SIGTERM : SIGINT;
+	j->j_restart = svc ? RESTART_ON_FAILURE : RESTART_NEVER;
+}
+
+/* Append an empty task named name to c; NULL when out of memory. */
+struct cfg_job *
+cfg_job_new(struct cfg *c, const char *name)
+{
+	struct cfg_job *jobs, *j;
+	char *dup;
+
+	if ((dup = strdup(name)) == NULL)
+		return NULL;
+	jobs = realloc(c->c_jobs, (c->c_njobs + 1) * sizeof(*jobs));
+	if (jobs == NULL) {
+		free(dup);
+		return NULL;
+	}
+	c->c_jobs = jobs;
+	j = &jobs[c->c_njobs++];
+	memset(j, 0, sizeof(*j));
+	j->j_name = dup;
+	j->j_kind = JOB_TASK;
+	j->j_stop_timeout = 5;
+	j->j_timeout = 0;
+	cfg_job_defaults(j);
+	return j;
+}
+
+/*
+ * A string cmd runs as sh -c CMD. The string stays as argv[2], which is
+ * also where cfg_to_json finds it to print the cmd as written.
+ */
+int
+cfg_job_set_shell(struct cfg_job *j, const char *cmd)
+{
+	cfg_strv_free(&j->j_argv);
+	j->j_shell = true;
+	if (cfg_strv_push(&j->j_argv, "/bin/sh") < 0 ||
+	    cfg_strv_push(&j->j_argv, "-c") < 0 ||
+	    cfg_strv_push(&j->j_argv, cmd) < 0) {
+		cfg_strv_free(&j->j_argv);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * XXX: out of memory leaves s_root or s_http NULL, since this cannot fail;
+ * cfg_validate reports a NULL address, and the loader checks both.
+ */
+void
+cfg_init(struct cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->c_serve.s_enabled = true;
+	c->c_serve.s_root = strdup(".");
+	c->c_serve.s_http = strdup("127.0.0.1:8000");
+	c->c_serve.s_livereload = true;
+	c->c_serve.s_hold_during_build = true;
+	c->c_serve.s_spa = false;
+	c->c_serve.s_drain_timeout = 5;
+	c->c_debounce_ms = 50;
+	c->c_grace = 10;
+}
+
+struct cfg_job *
+cfg_add_job(struct cfg *c, const char *name, const char *cmd)
+{
+	struct cfg_job *j;
+
+	if (c == NULL || name == NULL || cmd == NULL)
+		return NULL;
+	if ((j = cfg_job_new(c, name)) == NULL)
+		return NULL;
+	if (cfg_job_set_shell(j, cmd) < 0) {
+		/* Take it back so that c stays as it was. */
+		free(j->j_name);
+		c->c_njobs--;
+		return NULL;
+	}
+	return j;
+}
+
+const struct cfg_job *
+cfg_find_job(const struct cfg *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->c_njobs; i++)
+		if (strcmp(c->c_jobs[i].j_name, name) == 0)
+			return &c->c_jobs[i];
+	return NULL;
+}
+
+static void
+cfg_job_free(struct cfg_job *j)
+{
+	free(j->j_name);
+	free(j->j_cwd);
+	cfg_strv_free(&j->j_argv);
+	cfg_strv_free(&j->j_env);
+	cfg_strv_free(&j->j_after);
+	cfg_strv_free(&j->j_watch);
+	cfg_strv_free(&j->j_ignore);
+}
+
+void
+cfg_free(struct cfg *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->c_njobs; i++)
+		cfg_job_free(&c->c_jobs[i]);
+	free(c->c_jobs);
+	free(c->c_file);
+	free(c->c_serve.s_root);
+	free(c->c_serve.s_http);
+	free(c->c_serve.s_udp);
+	free(c->c_serve.s_udp_log);
+	cfg_strv_free(&c->c_ignore);
+	memset(c, 0, sizeof(*c));
+}

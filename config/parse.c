@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * config/parse.c
+ * From a file name to a cJSON tree: read with a size cap, blank comments,
+ * parse, and turn a parse failure into line:column. Nothing here knows
+ * what tend.json means; that is load.c.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cfg_int.h"
+
+/*
+ * Read all of file into a malloc'd buffer. The cap is checked while
+ * reading, not with fstat, so that a pipe or a growing file obeys it too.
+ */
+int
+cfg_read_file(const char *file, char **out, size_t *outlen, struct cfg_err *err)
+{
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0;
+	ssize_t r;
+	int fd, saved;
+
+	do
+		fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return cfg_errf(err, "cannot read: %s", strerror(errno));
+	for (;;) {
+		if (len == cap) {
+			/* One byte past the cap tells "too large" apart. */
+			cap = cap ? cap * 2 : 16384;
+			if (cap > CFG_MAX_FILE + 1)
+				cap = CFG_MAX_FILE + 1;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				cfg_errf(err, "out of memory");
+				goto fail;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			saved = errno;
+			cfg_errf(err, "cannot read: %s", strerror(saved));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > CFG_MAX_FILE) {
+			cfg_errf(err, "file too large (more than 1 MiB)");
+			goto fail;
+		}
+	}
+	close(fd);
+	*out = buf;
+	*outlen = len;
+	return 0;
+fail:
+	close(fd);
+	free(buf);
+	return -1;
+}
+
+/* Byte offset -> 1-based line and column (in bytes, as editors count). */
+static int
+cfg_syntax(struct cfg_err *err, const char *buf, size_t off, const char *msg)
+{
+	size_t i;
+
+	err->e_line = 1;
+	err->e_col = 1;
+	for (i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			err->e_line++;
+			err->e_col = 1;
+		} else {
+			err->e_col++;
+		}
+	}
+	err->e_path[0] = '\0';
+	return cfg_errf(err, "%s", msg);
+}
+
+/*
+ * Parse buf[0..len) into a tree the caller deletes, or NULL with err
+ * filled. cJSON_ParseWithLengthOpts with require_null_terminated wants
+ * the terminating NUL inside the length, hence len + 1 on a copy.
+ */
+cJSON *
+cfg_parse_text(const char *buf, size_t len, struct cfg_err *err)
+{
+	const char *end = NULL, *nul;
+	cJSON *root;
+	size_t bad, i, off;
+	char *text;
+
+	if (len > CFG_MAX_FILE) {
+		cfg_errf(err, "file too large (more than 1 MiB)");
+		return NULL;
+	}
+	/* cJSON would stop at a NUL and take the rest for the end. */
+	if ((nul = memchr(buf, '\0', len)) != NULL) {
+		cfg_syntax(
+		    err, buf, (size_t)(nul - buf), "unexpected NUL byte");
+		return NULL;
+	}
+	if ((text = malloc(len + 1)) == NULL) {
+		cfg_errf(err, "out of memory");
+		return NULL;
+	}
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	if (cfg_strip_comments(text, len, &bad) < 0) {
+		cfg_syntax(err, text, bad, "unterminated /* comment");
+		goto fail;
+	}
+	for (i = 0; i < len && (unsigned char)text[i] <= ' '; i++)
+		;
+	if (i == len) {
+		cfg_errf(err, "empty document; expected an object");
+		goto fail;
+	}
+
+	root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
+	if (root != NULL) {
+		free(text);
+		return root;
+	}
+	off = end != NULL && end >= text ? (size_t)(end - text) : 0;
+	if (off > len)
+		off = len;
+	/* The strict parse cannot say why it failed; a lax one can. */
+	if ((root = cJSON_ParseWithLengthOpts(text, len + 1, NULL, 0)) !=
+	    NULL) {
+		cJSON_Delete(root);
+		cfg_syntax(err, text, off, "unexpected trailing characters");
+	} else if (off >= len) {
+		cfg_syntax(
+		    err, text, off, "invalid JSON: unexpected end of input");
+	} else {
+		cfg_syntax(err, text, off, "invalid JSON");
+	}
+fail:
+	free(text);
+	return NULL;
+}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * config/validate.c
+ * Checks on a whole struct cfg, however it was built: addresses, ranges,
+ * job names, duplicates, "after" references and dependency cycles. The
+ * loader ends with these too, so a config from a file and one from the
+ * command line are held to the same rules and the same error paths.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg_int.h"
+
+/* Jobs sorted by name, so that references resolve in O(log n). */
+struct cfg_name {
+	const char *name;
+	size_t idx;
+};
+
+struct cfg_graph {
+	const struct cfg *c;
+	struct cfg_name *byname;
+};
+
+static int
+cfg_namecmp(const void *a, const void *b)
+{
+	const struct cfg_name *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+
+	/* Ties in file order, so the second of a duplicate is reported. */
+	if (r == 0)
+		return x->idx < y->idx ? -1 : x->idx > y->idx;
+	return r;
+}
+
+static int
+cfg_namefind(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct cfg_name *)elem)->name);
+}
+
+/* Index of the job called name, or -1. */
+static long
+cfg_lookup(const struct cfg_graph *g, const char *name)
+{
+	const struct cfg_name *hit;
+
+	hit = bsearch(
+	    name, g->byname, g->c->c_njobs, sizeof(*g->byname), cfg_namefind);
+	return hit ? (long)hit->idx : -1;
+}
+
+static int
+cfg_check_addr(
+    const char *addr, const char *path, bool nullable, struct cfg_err *err)
+{
+	char host[64];
+	unsigned port;
+
+	if (addr == NULL && nullable)
+		return 0;
+	cfg_path_set(err, path);
+	if (addr == NULL)
+		return cfg_errf(err, "missing address");
+	if (cfg_split_hostport(addr, host, sizeof(host), &port) < 0)
+		return cfg_errf(err,
+		    "expected \"HOST:PORT\" with an IPv4 address, localhost or "
+		    "[IPv6] and a port from 0 to 65535, got \"%.80s\"",
+		    addr);
+	return 0;
+}
+
+/* At the current path; written so that NaN fails too. */
+static int
+cfg_check_seconds(double d, struct cfg_err *err)
+{
+	if (d >= 0 && d <= CFG_MAX_SECONDS)
+		return 0;
+	return cfg_errf(err, "expected a number of seconds >= 0, got %g", d);
+}
+
+static int
+cfg_check_top(const struct cfg *c, struct cfg_err *err)
+{
+	const struct cfg_serve *s = &c->c_serve;
+
+	if (s->s_root == NULL || s->s_root[0] == '\0') {
+		cfg_path_set(err, "serve.root");
+		return cfg_errf(err, "expected a non-empty string");
+	}
+	if (cfg_check_addr(s->s_http, "serve.http", false, err) < 0 ||
+	    cfg_check_addr(s->s_udp, "serve.udp", true, err) < 0)
+		return -1;
+	cfg_path_set(err, "serve.drain_timeout");
+	if (cfg_check_seconds(s->s_drain_timeout, err) < 0)
+		return -1;
+	cfg_path_set(err, "shutdown.grace");
+	if (cfg_check_seconds(c->c_grace, err) < 0)
+		return -1;
+	if (c->c_debounce_ms > CFG_MAX_DEBOUNCE_MS) {
+		cfg_path_set(err, "watch.debounce_ms");
+		return cfg_errf(err,
+		    "expected a whole number of milliseconds from 0 to %d, "
+		    "got %u",
+		    CFG_MAX_DEBOUNCE_MS, c->c_debounce_ms);
+	}
+	return 0;
+}
+
+/* Checks of one job on its own; err->e_path is "jobs.NAME". */
+static int
+cfg_check_job(const struct cfg_job *j, struct cfg_err *err)
+{
+	size_t mark;
+
+	mark = cfg_path_push(err, "cmd");
+	if (j->j_argv.n == 0 || j->j_argv.v[0][0] == '\0')
+		return cfg_errf(err, "expected a non-empty command");
+	if (j->j_shell && j->j_argv.n != 3)
+		return cfg_errf(err, "expected sh -c CMD for a shell command");
+	cfg_path_pop(err, mark);
+
+	mark = cfg_path_push(err, "stop_signal");
+	if (j->j_stop_signal < 1 || j->j_stop_signal > 64)
+		return cfg_errf(err,
+		    "expected a signal number from 1 to 64, got %d",
+		    j->j_stop_signal);
+	cfg_path_pop(err, mark);
+
+	mark = cfg_path_push(err, "restart");
+	if (j->j_kind == JOB_TASK && j->j_restart != RESTART_NEVER)
+		return cfg_errf(err,
+		    "expected \"never\" for a task (only a \"service\" "
+		    "restarts), got \"%s\"",
+		    cfg_restart_names[j->j_restart]);
+	cfg_path_pop(err, mark);
+
+	mark = cfg_path_push(err, "stop_timeout");
+	if (cfg_check_seconds(j->j_stop_timeout, err) < 0)
+		return -1;
+	cfg_path_pop(err, mark);
+
+	mark = cfg_path_push(err, "timeout");
+	if (cfg_check_seconds(j->j_timeout, err) < 0)
+		return -1;
+	cfg_path_pop(err, mark);
+	return 0;
+}
+
+/* "after": every name known, not the job itself, not twice. */
+static int
+cfg_check_after(const struct cfg_graph *g, size_t ji, struct cfg_err *err)
+{
+	const struct cfg_job *j = &g->c->c_jobs[ji];
+	const char **names, *near;
+	size_t k, m, mark, i;
+
+	for (k = 0; k < j->j_after.n; k++) {
+		const char *dep = j->j_after.v[k];
+
+		mark = cfg_path_push(err, "after");
+		cfg_path_index(err, k);
+		if (strcmp(dep, j->j_name) == 0)
+			return cfg_errf(err,
+			    "a job cannot come after itself (\"%s\")", dep);
+		for (m = 0; m < k; m++)
+			if (strcmp(j->j_after.v[m], dep) == 0)
+				return cfg_errf(
+				    err, "\"%.80s\" is listed twice", dep);
+		if (cfg_lookup(g, dep) < 0) {
+			names = calloc(g->c->c_njobs + 1, sizeof(*names));
+			near = NULL;
+			if (names != NULL) {
+				for (i = 0; i < g->c->c_njobs; i++)
+					names[i] = g->c->c_jobs[i].j_name;
+				near = cfg_suggest(dep, names, g->c->c_njobs);
+			}
+			if (near != NULL)
+				cfg_errf(err,
+				    "unknown job \"%.80s\"; did you mean "
+				    "\"%s\"?",
+				    dep, near);
+			else
+				cfg_errf(err, "unknown job \"%.80s\"", dep);
+			free(names);
+			return -1;
+		}
+		cfg_path_pop(err, mark);
+	}
+	return 0;
+}
+
+/*
+ * Depth-first search with an explicit stack (a 1 MiB file can hold a
+ * chain deep enough to worry a C stack). The stack is the current path,
+ * so a grey target closes a cycle that runs from it to the top.
+ */
+static int
+cfg_check_cycles(const struct cfg_graph *g, struct cfg_err *err)
+{
+	const struct cfg *c = g->c;
+	size_t n = c->c_njobs, start, top, k, off;
+	size_t *stk = NULL, *edge = NULL;
+	unsigned char *color = NULL;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	stk = calloc(n, sizeof(*stk));
+	edge = calloc(n, sizeof(*edge));
+	color = calloc(n, 1);
+	if (stk == NULL || edge == NULL || color == NULL) {
+		cfg_errf(err, "out of memory");
+		goto out;
+	}
+	for (start = 0; start < n; start++) {
+		if (color[start] != 0)
+			continue;
+		top = 0;
+		stk[top++] = start;
+		color[start] = 1;
+		edge[start] = 0;
+		while (top > 0) {
+			size_t u = stk[top - 1];
+			const struct cfg_job *j = &c->c_jobs[u];
+			long v;
+
+			if (edge[u] == j->j_after.n) {
+				color[u] = 2;
+				top--;
+				continue;
+			}
+			v = cfg_lookup(g, j->j_after.v[edge[u]++]);
+			if (v < 0 || color[v] == 2)
+				continue;
+			if (color[v] == 0) {
+				color[v] = 1;
+				edge[v] = 0;
+				stk[top++] = (size_t)v;
+				continue;
+			}
+			/* Grey: v is on the stack; the cycle is v .. u -> v. */
+			for (k = 0; stk[k] != (size_t)v; k++)
+				;
+			cfg_path_set(err, "jobs");
+			off = (size_t)snprintf(err->e_msg, sizeof(err->e_msg),
+			    "dependency cycle: ");
+			for (; k < top && off < sizeof(err->e_msg); k++)
+				off += (size_t)snprintf(err->e_msg + off,
+				    sizeof(err->e_msg) - off, "%s -> ",
+				    c->c_jobs[stk[k]].j_name);
+			if (off < sizeof(err->e_msg))
+				snprintf(err->e_msg + off,
+				    sizeof(err->e_msg) - off, "%s",
+				    c->c_jobs[v].j_name);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(stk);
+	free(edge);
+	free(color);
+	return rc;
+}
+
+int
+cfg_validate_into(const struct cfg *c, struct cfg_err *err)
+{
+	struct cfg_graph g = {c, NULL};
+	size_t i, mark;
+	int rc = -1;
+
+	err->e_path[0] = '\0';
+	err->e_msg[0] = '\0';
+	if (cfg_check_top(c, err) < 0)
+		return -1;
+	err->e_path[0] = '\0';
+	if (c->c_njobs == 0)
+		return 0;
+	if ((g.byname = calloc(c->c_njobs, sizeof(*g.byname))) == NULL)
+		return cfg_errf(err, "out of memory");
+
+	cfg_path_set(err, "jobs");
+	for (i = 0; i < c->c_njobs; i++) {
+		const char *name = c->c_jobs[i].j_name;
+
+		if (!cfg_job_name_ok(name)) {
+			cfg_errf(err,
+			    "invalid job name \"%.80s\": expected 1 to %d "
+			    "letters, digits, '_', '.' or '-'",
+			    name ? name : "", CFG_MAX_JOB_NAME);
+			goto out;
+		}
+		g.byname[i].name = name;
+		g.byname[i].idx = i;
+	}
+	qsort(g.byname, c->c_njobs, sizeof(*g.byname), cfg_namecmp);
+	for (i = 1; i < c->c_njobs; i++) {
+		if (strcmp(g.byname[i - 1].name, g.byname[i].name) == 0) {
+			cfg_errf(err, "duplicate job \"%s\"", g.byname[i].name);
+			goto out;
+		}
+	}
+	for (i = 0; i < c->c_njobs; i++) {
+		mark = cfg_path_push(err, c->c_jobs[i].j_name);
+		if (cfg_check_job(&c->c_jobs[i], err) < 0 ||
+		    cfg_check_after(&g, i, err) < 0)
+			goto out;
+		cfg_path_pop(err, mark);
+	}
+	if ((rc = cfg_check_cycles(&g, err)) == 0)
+		err->e_path[0] = '\0';
+out:
+	free(g.byname);
+	return rc;
+}
+
+int
+cfg_validate(const struct cfg *c, struct cfg_err *err)
+{
+	cfg_err_clear(err, c->c_file ? c->c_file : "command line");
+	return cfg_validate_into(c, err);
+}
