@@ -87,7 +87,8 @@ wproc_stop(struct wproc *w, enum ipc_stop_level level)
 void
 wproc_kill(struct wproc *w)
 {
-	if (w != NULL && w->w_pid > 0)
+	/* Once reaped (ev_child stopped) the pid may belong to someone else. */
+	if (w != NULL && w->w_pid > 0 && ev_is_active(&w->w_child))
 		kill(w->w_pid, SIGKILL);
 }
 
@@ -126,38 +127,55 @@ handle_msg(struct wproc *w, const struct ipc_msg *m)
 	}
 }
 
+/*
+ * Read and handle what the worker sent, until EAGAIN or EOF. Also called
+ * when the worker has exited: its BYE may still be in the socket, and
+ * whether it said BYE decides between "stopped" and "crashed".
+ */
 static void
-on_read(struct ev_loop *loop, ev_io *io, int revents)
+read_all(struct wproc *w)
 {
-	struct wproc *w = (struct wproc *)((char *)io - offsetof(struct wproc, w_rio));
+	struct ev_loop *loop = w->w_sup->loop;
 	struct ipc_frame f;
 	struct ipc_msg m;
 	ssize_t n;
-	int r;
+	int r = 0;
 
-	(void)revents;
-	n = ipc_rbuf_read(w->w_rb, w->w_fd);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	while (n >= 0 && (r = ipc_rbuf_next(w->w_rb, &f)) == 1) {
-		if (ipc_msg_decode(&f, &m) == -1) {
-			r = -1;
-			break;
+	while (w->w_fd >= 0) {
+		n = ipc_rbuf_read(w->w_rb, w->w_fd);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		while (n > 0 && (r = ipc_rbuf_next(w->w_rb, &f)) == 1) {
+			if (ipc_msg_decode(&f, &m) == -1) {
+				r = -1;
+				break;
+			}
+			handle_msg(w, &m);
 		}
-		handle_msg(w, &m);
+		if (n > 0 && r == 0)
+			continue;
+		if (r == -1 || (n == 0 && ipc_rbuf_pending(w->w_rb) > 0)) {
+			log_warnx("worker (pid %d) broke the ipc protocol; "
+				  "killing it",
+			    (int)w->w_pid);
+			wproc_kill(w);
+		}
+		/* EOF or error: the worker is going; ev_child tells us. */
+		ev_io_stop(loop, &w->w_rio);
+		ev_io_stop(loop, &w->w_wio);
+		close(w->w_fd);
+		w->w_fd = -1;
 	}
-	if (n > 0 && r == 0)
-		return;
-	if (n > 0 || (n == 0 && ipc_rbuf_pending(w->w_rb) > 0)) {
-		log_warnx("worker (pid %d) broke the ipc protocol; killing it",
-		    (int)w->w_pid);
-		wproc_kill(w);
-	}
-	/* EOF or error: the worker is going; ev_child tells us when. */
-	ev_io_stop(loop, &w->w_rio);
-	ev_io_stop(loop, &w->w_wio);
-	close(w->w_fd);
-	w->w_fd = -1;
+}
+
+static void
+on_read(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)loop;
+	(void)revents;
+	read_all((struct wproc *)((char *)io - offsetof(struct wproc, w_rio)));
 }
 
 static void
@@ -212,6 +230,19 @@ describe_exit(char *buf, size_t size, int wstatus)
 		    WEXITSTATUS(wstatus));
 }
 
+/* A stopping worker exits 0 after BYE; anything else is worth a line. */
+static void
+report_unclean(const struct wproc *w, int wstatus)
+{
+	char how[64];
+
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && w->w_bye)
+		return;
+	describe_exit(how, sizeof(how), wstatus);
+	log_warnx("worker (pid %d) %s%s", (int)w->w_pid, how,
+	    w->w_bye ? "" : " without saying BYE");
+}
+
 static void
 worker_crashed(struct sup *s, struct wproc *w, int wstatus)
 {
@@ -246,13 +277,14 @@ on_worker_exit(struct ev_loop *loop, ev_child *c, int revents)
 
 	(void)revents;
 	ev_child_stop(loop, c);
-	w->w_pid = 0;
+	read_all(w);
 	if (w == s->retiring) {
+		report_unclean(w, wstatus);
 		s->retiring = NULL;
 	} else if (w == s->worker) {
 		s->worker = NULL;
 		if (s->stop.st != ST_RUNNING)
-			; /* expected: sup_check_idle below */
+			report_unclean(w, wstatus);
 		else if (w->w_bye && w->w_bye_signo != 0) {
 			log_info("worker stopped on signal %u; stopping",
 			    w->w_bye_signo);
@@ -261,6 +293,7 @@ on_worker_exit(struct ev_loop *loop, ev_child *c, int revents)
 		} else
 			worker_crashed(s, w, wstatus);
 	}
+	w->w_pid = 0;
 	wproc_free(w);
 	sup_check_idle(s);
 }

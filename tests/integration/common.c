@@ -47,3 +47,11 @@ it_ctrl_c(int n)
 		tp_type(&tp, "\x03");
 	}
 }
+
+void
+it_expect_no_sanitizer_report(void)
+{
+	cr_assert(strstr(tp.out, "Sanitizer") == NULL &&
+		strstr(tp.out, "runtime error:") == NULL,
+	    "a sanitizer reported:\n%s", tp.out);
+}

@@ -28,6 +28,12 @@ void it_teardown(void);
 /* Start `tend ARGS...` in dir; wait until the worker is ready if serving. */
 void it_start(const char *const *args, bool wait_ready);
 
+/*
+ * Under `make test-sanitize` both processes of tend print ASan, LSan and
+ * UBSan findings to the terminal: any is a failure.
+ */
+void it_expect_no_sanitizer_report(void);
+
 /* Type Ctrl-C n times, 150 ms apart. */
 void it_ctrl_c(int n);
 
@@ -47,6 +53,7 @@ void it_ctrl_c(int n);
 		cr_assert(left_ == 0,                                       \
 		    "%zu process(es) of tend's session are still running",  \
 		    left_);                                                 \
+		it_expect_no_sanitizer_report();                            \
 	} while (0)
 
 #endif

@@ -49,7 +49,7 @@ Test(udp, records_are_escaped_to_one_printable_line)
 {
 	char out[64];
 
-	udp_escape("a\nb\\c\x01\xff\n", 9, out, sizeof(out));
+	udp_escape("a\nb\\c\x01\xff\n", 8, out, sizeof(out));
 	cr_assert_str_eq(out, "a\\x0ab\\\\c\\x01\\xff");
 	cr_assert_eq(udp_escape("abcdef", 6, out, 4), 3);
 	cr_assert_str_eq(out, "abc");
