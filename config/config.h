@@ -24,30 +24,30 @@ struct cfg_strv {
 struct cfg_job {
 	char *j_name;
 	enum cfg_job_kind j_kind;
-	bool j_shell;		 /* cmd was a string: argv is sh -c CMD */
-	struct cfg_strv j_argv;	 /* what is exec'd */
-	char *j_cwd;		 /* NULL: tend's own working directory */
-	struct cfg_strv j_env;	 /* "KEY=VALUE", added to tend's env */
+	bool j_shell; /* cmd was a string: argv is sh -c CMD */
+	struct cfg_strv j_argv; /* what is exec'd */
+	char *j_cwd; /* NULL: tend's own working directory */
+	struct cfg_strv j_env; /* "KEY=VALUE", added to tend's env */
 	struct cfg_strv j_after; /* names of jobs, all known */
 	struct cfg_strv j_watch;
 	struct cfg_strv j_ignore;
 	enum cfg_on_busy j_on_busy; /* task: queue, service: restart */
-	int j_stop_signal;	    /* default SIGTERM (service), SIGINT (task) */
-	double j_stop_timeout;	    /* seconds, default 5 */
-	double j_timeout;	    /* seconds, 0 = none */
+	int j_stop_signal; /* default SIGTERM (service), SIGINT (task) */
+	double j_stop_timeout; /* seconds, default 5 */
+	double j_timeout; /* seconds, 0 = none */
 	enum cfg_restart j_restart; /* service default on-failure */
 };
 
 struct cfg_serve {
-	bool s_enabled;	   /* false: no "serve" section (tend run) */
-	char *s_root;	   /* default "." */
-	char *s_http;	   /* "HOST:PORT", default "127.0.0.1:8000" */
-	char *s_udp;	   /* NULL: no UDP port */
-	char *s_udp_log;   /* NULL: datagrams are only printed */
+	bool s_enabled; /* false: no "serve" section (tend run) */
+	char *s_root; /* default "." */
+	char *s_http; /* "HOST:PORT", default "127.0.0.1:8000" */
+	char *s_udp; /* NULL: no UDP port */
+	char *s_udp_log; /* NULL: datagrams are only printed */
 	bool s_livereload; /* default true */
 	bool s_hold_during_build; /* default true */
-	bool s_spa;		  /* serve /index.html for unknown paths */
-	double s_drain_timeout;	  /* seconds, default 5 */
+	bool s_spa; /* serve /index.html for unknown paths */
+	double s_drain_timeout; /* seconds, default 5 */
 };
 
 struct cfg {
@@ -63,8 +63,9 @@ struct cfg {
 struct cfg_err {
 	char e_file[256];
 	char e_path[256]; /* "jobs.site.cmd", "" for the document */
-	char e_msg[512];  /* "expected a string or an array of strings, got 42" */
-	int e_line;	  /* 1-based; 0 when not a syntax error */
+	char
+	    e_msg[512]; /* "expected a string or an array of strings, got 42" */
+	int e_line; /* 1-based; 0 when not a syntax error */
 	int e_col;
 };
 
@@ -103,8 +104,8 @@ char *cfg_to_json(const struct cfg *c); /* free() it */
  * "127.0.0.1:8000", "[::1]:0", "localhost:80" -> host and port.
  * Returns 0 or -1 (not host:port, port out of 0..65535).
  */
-int cfg_split_hostport(const char *s, char *host, size_t hostsize,
-    unsigned *port);
+int cfg_split_hostport(
+    const char *s, char *host, size_t hostsize, unsigned *port);
 
 /* "SIGTERM", "TERM", "15" -> 15; -1 when unknown. */
 int cfg_signal_from_name(const char *name);

@@ -36,8 +36,8 @@ enum ipc_type {
 	MSG_PONG = 35,
 };
 
-#define IPC_NAME_MAX 64	   /* job names, sources, addresses (with NUL) */
-#define IPC_TAIL_MAX 4096  /* build output tail */
+#define IPC_NAME_MAX 64 /* job names, sources, addresses (with NUL) */
+#define IPC_TAIL_MAX 4096 /* build output tail */
 #define IPC_PATHS_MAX 8192 /* RELOAD: changed paths, '\n'-separated */
 
 enum ipc_stop_level { STOP_GRACEFUL = 1, STOP_CUT = 2 };
@@ -50,8 +50,8 @@ struct ipc_msg {
 		} build_started;
 		struct {
 			char job[IPC_NAME_MAX];
-			uint32_t ok;	      /* 1: exit 0 */
-			int32_t status;	      /* exit code, or 128+signal */
+			uint32_t ok; /* 1: exit 0 */
+			int32_t status; /* exit code, or 128+signal */
 			uint32_t duration_ms;
 			char tail[IPC_TAIL_MAX]; /* last output bytes */
 		} build_finished;
@@ -59,7 +59,7 @@ struct ipc_msg {
 			char paths[IPC_PATHS_MAX];
 		} reload;
 		struct {
-			uint32_t level;	      /* enum ipc_stop_level */
+			uint32_t level; /* enum ipc_stop_level */
 			uint32_t deadline_ms; /* drain deadline */
 		} stop;
 		struct {
@@ -71,14 +71,15 @@ struct ipc_msg {
 		} job_info;
 		struct {
 			char http[IPC_NAME_MAX]; /* "127.0.0.1:8000" */
-			char udp[IPC_NAME_MAX];	 /* "" when off */
+			char udp[IPC_NAME_MAX]; /* "" when off */
 		} ready;
 		struct {
 			char job[IPC_NAME_MAX]; /* "" for every task */
 			char source[IPC_NAME_MAX]; /* "udp 127.0.0.1:5000" */
 		} trigger;
 		struct {
-			uint32_t signo; /* signal that stopped it, 0: EOF/STOP */
+			uint32_t
+			    signo; /* signal that stopped it, 0: EOF/STOP */
 			uint64_t requests;
 			uint64_t datagrams;
 			uint64_t cut; /* connections cut, not drained */

@@ -146,8 +146,8 @@ cli_parse(int argc, char **argv, struct cli *out)
 		out->mode = CLI_DONE;
 		return 0;
 	}
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-			     strcmp(argv[1], "-h") == 0)) {
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
 		out->mode = CLI_DONE;
 		return 0;

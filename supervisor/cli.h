@@ -13,7 +13,7 @@ enum cli_mode { CLI_RUN_CONFIG, CLI_SERVE, CLI_CHECK, CLI_DONE };
 struct cli {
 	enum cli_mode mode;
 	const char *cfg_file; /* CLI_RUN_CONFIG, CLI_CHECK */
-	struct cfg cfg;	      /* CLI_SERVE: built from the flags */
+	struct cfg cfg; /* CLI_SERVE: built from the flags */
 };
 
 /*

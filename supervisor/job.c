@@ -91,7 +91,8 @@ job_envp(const struct cfg_job *c, char *tend_job)
 static void
 on_child(struct ev_loop *loop, ev_child *w, int revents)
 {
-	struct job *j = (struct job *)((char *)w - offsetof(struct job, j_child));
+	struct job *j =
+	    (struct job *)((char *)w - offsetof(struct job, j_child));
 
 	(void)revents;
 	ev_child_stop(loop, w);
@@ -161,7 +162,7 @@ on_straggler(struct ev_loop *loop, ev_timer *w, int revents)
 	if (j->j_pgid > 0 && kill(-j->j_pgid, 0) == 0) {
 		if (!ev_is_active(&j->j_kill)) {
 			log_info("%s \"%s\": exited, but processes of its "
-				 "group hold its output; stopping them",
+			         "group hold its output; stopping them",
 			    job_kind_word(j), j->j_cfg->j_name);
 			job_signal(j, SIGTERM, true);
 		}
@@ -179,13 +180,15 @@ on_straggler(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 on_kill_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct job *j = (struct job *)((char *)w - offsetof(struct job, j_kill));
+	struct job *j =
+	    (struct job *)((char *)w - offsetof(struct job, j_kill));
 
 	(void)loop;
 	(void)revents;
 	if (j->j_pgid > 0) {
 		log_info("%s \"%s\": still running after %g s; SIGKILL",
-		    job_kind_word(j), j->j_cfg->j_name, j->j_cfg->j_stop_timeout);
+		    job_kind_word(j), j->j_cfg->j_name,
+		    j->j_cfg->j_stop_timeout);
 		kill(-j->j_pgid, SIGKILL);
 	}
 }

@@ -79,9 +79,9 @@ open_socket(const char *hostport, int type, char *bound, size_t boundsize)
 		 * CAP_NET_ADMIN, the plain one is capped by rmem_max.
 		 */
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
-			sizeof(size)) == -1)
-			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
-			    sizeof(size));
+		        sizeof(size)) == -1)
+			setsockopt(
+			    fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	}
 	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1) {
 		log_warn("cannot listen on %s (%s)", hostport,

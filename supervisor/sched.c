@@ -97,8 +97,8 @@ trigger_one(struct sup *s, struct job *j)
 		j->j_rerun = true;
 		break;
 	case BUSY_RESTART:
-		log_info("build \"%s\" is running; restarting it",
-		    j->j_cfg->j_name);
+		log_info(
+		    "build \"%s\" is running; restarting it", j->j_cfg->j_name);
 		j->j_rerun = true;
 		job_signal(j, j->j_cfg->j_stop_signal, true);
 		break;
@@ -138,8 +138,8 @@ sched_trigger(struct sup *s, const char *name, const char *source)
 	if (name != NULL && name[0] != '\0') {
 		struct job *j = sched_find(s, name);
 		if (j == NULL) {
-			log_warnx("%s asked to build unknown job \"%s\"", source,
-			    name);
+			log_warnx("%s asked to build unknown job \"%s\"",
+			    source, name);
 			return;
 		}
 		log_info("build \"%s\" requested by %s", name, source);
@@ -237,7 +237,8 @@ sched_stop_services(struct sup *s)
 			j->j_state = JS_IDLE;
 		}
 		if (job_running(j)) {
-			log_info("stopping service \"%s\" (%s)", j->j_cfg->j_name,
+			log_info("stopping service \"%s\" (%s)",
+			    j->j_cfg->j_name,
 			    cfg_signal_name(j->j_cfg->j_stop_signal));
 			job_signal(j, j->j_cfg->j_stop_signal, true);
 		}
@@ -266,8 +267,8 @@ service_ended(struct sup *s, struct job *j)
 	ev_timer_set(&j->j_backoff, j->j_backoff_s, 0.);
 	ev_timer_start(s->loop, &j->j_backoff);
 	j->j_backoff_s = j->j_backoff_s * 2 < BACKOFF_MIN ? BACKOFF_MIN
-	    : j->j_backoff_s * 2 > BACKOFF_MAX	      ? BACKOFF_MAX
-						      : j->j_backoff_s * 2;
+	    : j->j_backoff_s * 2 > BACKOFF_MAX            ? BACKOFF_MAX
+	                                                  : j->j_backoff_s * 2;
 }
 
 void

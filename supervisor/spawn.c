@@ -42,8 +42,8 @@ add_fds(posix_spawn_file_actions_t *fa, const struct spawn_req *r)
 	if (r->stdin_fd >= 0)
 		err = posix_spawn_file_actions_adddup2(fa, r->stdin_fd, 0);
 	else
-		err = posix_spawn_file_actions_addopen(fa, 0, "/dev/null",
-		    O_RDONLY, 0);
+		err = posix_spawn_file_actions_addopen(
+		    fa, 0, "/dev/null", O_RDONLY, 0);
 	if (!err && r->stdout_fd >= 0)
 		err = posix_spawn_file_actions_adddup2(fa, r->stdout_fd, 1);
 	if (!err && r->stderr_fd >= 0)
@@ -54,8 +54,8 @@ add_fds(posix_spawn_file_actions_t *fa, const struct spawn_req *r)
 	 * would leave close-on-exec set.
 	 */
 	for (int i = 0; i < 4 && !err && r->extra_fds[i] >= 0; i++)
-		err = posix_spawn_file_actions_adddup2(fa, r->extra_fds[i],
-		    3 + i);
+		err = posix_spawn_file_actions_adddup2(
+		    fa, r->extra_fds[i], 3 + i);
 	if (!err && r->cwd != NULL)
 		err = posix_spawn_file_actions_addchdir_np(fa, r->cwd);
 	return err;
@@ -98,11 +98,11 @@ spawn_start(const struct spawn_req *r)
 		char *const *envp = r->envp ? r->envp : environ;
 		const char *path = r->path ? r->path : r->argv[0];
 		if (r->search)
-			err = posix_spawnp(&pid, path, &fa, &attr, r->argv,
-			    envp);
+			err =
+			    posix_spawnp(&pid, path, &fa, &attr, r->argv, envp);
 		else
-			err = posix_spawn(&pid, path, &fa, &attr, r->argv,
-			    envp);
+			err =
+			    posix_spawn(&pid, path, &fa, &attr, r->argv, envp);
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);

@@ -12,16 +12,16 @@
 #include <sys/types.h>
 
 struct spawn_req {
-	const char *path;  /* NULL: argv[0] */
+	const char *path; /* NULL: argv[0] */
 	char *const *argv; /* the path is looked up in PATH when search */
 	bool search;
 	char *const *envp; /* NULL: tend's environ */
-	const char *cwd;   /* NULL: tend's */
-	bool own_group;	   /* setpgid(0, 0): a terminal Ctrl-C misses it */
-	int stdin_fd;	   /* -1: /dev/null */
-	int stdout_fd;	   /* -1: tend's */
-	int stderr_fd;	   /* -1: tend's */
-	int extra_fds[4];  /* dup'ed to 3, 4, 5, 6; -1 ends the list */
+	const char *cwd; /* NULL: tend's */
+	bool own_group; /* setpgid(0, 0): a terminal Ctrl-C misses it */
+	int stdin_fd; /* -1: /dev/null */
+	int stdout_fd; /* -1: tend's */
+	int stderr_fd; /* -1: tend's */
+	int extra_fds[4]; /* dup'ed to 3, 4, 5, 6; -1 ends the list */
 };
 
 void spawn_req_init(struct spawn_req *r);

@@ -120,9 +120,9 @@ stop_step(struct stop *s, enum stop_event ev, int signo)
 const char *
 stop_state_name(enum stop_state st)
 {
-	static const char *names[] = {"running", "finishing", "aborting",
-	    "killing"};
+	static const char *names[] = {
+	    "running", "finishing", "aborting", "killing"};
 
 	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st]
-							       : "?";
+	                                                       : "?";
 }

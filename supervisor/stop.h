@@ -11,38 +11,38 @@
 #include <stdbool.h>
 
 enum stop_state {
-	ST_RUNNING,   /* serving, building on demand */
+	ST_RUNNING, /* serving, building on demand */
 	ST_FINISHING, /* 1st interrupt: running tasks finish, nothing new */
-	ST_ABORTING,  /* 2nd: tasks got SIGINT, SIGKILL after stop_timeout */
-	ST_KILLING,   /* 3rd: everything got SIGKILL, exit now */
+	ST_ABORTING, /* 2nd: tasks got SIGINT, SIGKILL after stop_timeout */
+	ST_KILLING, /* 3rd: everything got SIGKILL, exit now */
 };
 
 enum stop_event {
-	SE_INT,		    /* SIGINT (a Ctrl-C press) */
-	SE_TERM,	    /* SIGTERM */
-	SE_QUIT,	    /* SIGQUIT: no grace at all */
-	SE_GRACE_EXPIRED,   /* shutdown.grace ran out after SIGTERM */
-	SE_WORKER_STOPPED,  /* the worker stopped on its own interrupt */
+	SE_INT, /* SIGINT (a Ctrl-C press) */
+	SE_TERM, /* SIGTERM */
+	SE_QUIT, /* SIGQUIT: no grace at all */
+	SE_GRACE_EXPIRED, /* shutdown.grace ran out after SIGTERM */
+	SE_WORKER_STOPPED, /* the worker stopped on its own interrupt */
 	SE_SUPERVISOR_IDLE, /* no job runs and no worker is left */
 };
 
 /* Actions, a bit set: the caller performs them in this order. */
 enum stop_action {
 	SA_NONE = 0,
-	SA_FINISH = 1 << 0,	 /* stop scheduling, drop queued runs, stop
-				    services, tell the worker STOP graceful */
-	SA_ARM_GRACE = 1 << 1,	 /* start the shutdown.grace timer */
-	SA_ABORT = 1 << 2,	 /* SIGINT to running tasks' groups, arm
-				    their SIGKILL timers; worker STOP cut */
-	SA_KILL = 1 << 3,	 /* SIGKILL every child and group */
-	SA_EXIT = 1 << 4,	 /* leave the loop and exit */
-	SA_SAME_PRESS = 1 << 5,	 /* informational: this SIGINT is the press
-				    the worker already reported */
+	SA_FINISH = 1 << 0, /* stop scheduling, drop queued runs, stop
+	                       services, tell the worker STOP graceful */
+	SA_ARM_GRACE = 1 << 1, /* start the shutdown.grace timer */
+	SA_ABORT = 1 << 2, /* SIGINT to running tasks' groups, arm
+	                      their SIGKILL timers; worker STOP cut */
+	SA_KILL = 1 << 3, /* SIGKILL every child and group */
+	SA_EXIT = 1 << 4, /* leave the loop and exit */
+	SA_SAME_PRESS = 1 << 5, /* informational: this SIGINT is the press
+	                           the worker already reported */
 };
 
 struct stop {
 	enum stop_state st;
-	int signo;	  /* signal to re-raise at exit; 0: exit normally */
+	int signo; /* signal to re-raise at exit; 0: exit normally */
 	bool grace_armed; /* SA_ARM_GRACE already issued */
 	/*
 	 * The worker reported an interrupt before our own SIGINT arrived

@@ -23,7 +23,7 @@
 #include "log.h"
 #include "sup.h"
 
-#define SWEEP_POLL 0.01	 /* s between looks at our children */
+#define SWEEP_POLL 0.01 /* s between looks at our children */
 #define SWEEP_TERM_FOR 1.0 /* s of SIGTERM before SIGKILL */
 
 int
@@ -58,7 +58,8 @@ announce_finish(struct sup *s)
 	for (size_t i = 0; i < s->njobs; i++) {
 		struct job *j = &s->jobs[i];
 		if (job_running(j) && j->j_cfg->j_kind == JOB_TASK) {
-			log_info("finishing build \"%s\" (Ctrl-C again to abort)",
+			log_info(
+			    "finishing build \"%s\" (Ctrl-C again to abort)",
 			    j->j_cfg->j_name);
 			any = true;
 		}
@@ -148,8 +149,8 @@ on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)revents;
 	s->sweep_rounds++;
-	int signo = s->sweep_rounds * SWEEP_POLL >= SWEEP_TERM_FOR ? SIGKILL
-								 : 0;
+	int signo =
+	    s->sweep_rounds * SWEEP_POLL >= SWEEP_TERM_FOR ? SIGKILL : 0;
 	if (sweep_children(signo) == 0) {
 		ev_timer_stop(loop, w);
 		sup_stop_event(s, SE_SUPERVISOR_IDLE, 0);
@@ -161,9 +162,8 @@ sup_check_idle(struct sup *s)
 {
 	size_t left;
 
-	if (s->stop.st == ST_RUNNING || s->exiting ||
-	    ev_is_active(&s->sweep) || sched_running(s) > 0 ||
-	    s->worker != NULL || s->retiring != NULL)
+	if (s->stop.st == ST_RUNNING || s->exiting || ev_is_active(&s->sweep) ||
+	    sched_running(s) > 0 || s->worker != NULL || s->retiring != NULL)
 		return;
 	/*
 	 * Jobs and worker are done. What is left are orphans the jobs made
@@ -174,8 +174,8 @@ sup_check_idle(struct sup *s)
 		sup_stop_event(s, SE_SUPERVISOR_IDLE, 0);
 		return;
 	}
-	log_info("stopping %zu left-over process%s", left,
-	    left == 1 ? "" : "es");
+	log_info(
+	    "stopping %zu left-over process%s", left, left == 1 ? "" : "es");
 	sweep_children(SIGCONT);
 	s->sweep_rounds = 0;
 	ev_timer_set(&s->sweep, SWEEP_POLL, SWEEP_POLL);
@@ -283,7 +283,7 @@ sup_reload(struct sup *s)
 		return 0;
 	if (s->cfg_file == NULL) {
 		log_info("SIGHUP: no config file to reload (started from the "
-			 "command line)");
+		         "command line)");
 		return 0;
 	}
 	if (cfg_load_file(s->cfg_file, &next, &err) == -1) {
@@ -296,9 +296,9 @@ sup_reload(struct sup *s)
 	    strcmp(next.c_serve.s_http, s->cfg.c_serve.s_http) != 0 ||
 	    (next.c_serve.s_udp == NULL) != (s->cfg.c_serve.s_udp == NULL) ||
 	    (next.c_serve.s_udp && s->cfg.c_serve.s_udp &&
-		strcmp(next.c_serve.s_udp, s->cfg.c_serve.s_udp) != 0)) {
+	        strcmp(next.c_serve.s_udp, s->cfg.c_serve.s_udp) != 0)) {
 		log_warnx("reload: serve addresses changed; they take effect "
-			  "when tend restarts");
+		          "when tend restarts");
 		next.c_serve.s_enabled = s->serve;
 	}
 	if (s->pending_cfg != NULL) {
@@ -342,7 +342,8 @@ ensure_root(const char *root)
 		log_warn("serve.root: %s", root);
 		return -1;
 	}
-	/* A build usually writes it; serving an empty tree until then is fine. */
+	/* A build usually writes it; serving an empty tree until then is fine.
+	 */
 	log_info("created %s (it did not exist)", root);
 	return 0;
 }
@@ -356,8 +357,8 @@ open_listeners(struct sup *s)
 	if (s->http_fd < 0)
 		return -1;
 	if (sv->s_udp != NULL) {
-		s->udp_fd = listen_udp(sv->s_udp, s->udp_addr,
-		    sizeof(s->udp_addr));
+		s->udp_fd =
+		    listen_udp(sv->s_udp, s->udp_addr, sizeof(s->udp_addr));
 		if (s->udp_fd < 0)
 			return -1;
 	}

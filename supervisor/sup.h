@@ -23,7 +23,7 @@
 struct sup;
 
 enum job_state {
-	JS_IDLE,    /* never ran, or finished */
+	JS_IDLE, /* never ran, or finished */
 	JS_RUNNING, /* main process alive, or its output not yet at EOF */
 	JS_BACKOFF, /* service waiting to be restarted */
 };
@@ -32,21 +32,21 @@ struct job {
 	struct sup *j_sup;
 	const struct cfg_job *j_cfg;
 	enum job_state j_state;
-	pid_t j_pid;  /* main process, 0 once reaped */
+	pid_t j_pid; /* main process, 0 once reaped */
 	pid_t j_pgid; /* its process group, 0 when none is left */
 	int j_wstatus;
-	bool j_exited;	   /* main process reaped */
-	bool j_eof;	   /* output pipe at EOF */
-	bool j_stopping;   /* stop signal sent; a service is not restarted */
-	bool j_queued;	   /* in the run queue */
-	bool j_rerun;	   /* run again when this run ends (on_busy) */
-	bool j_timed_out;  /* ran past its timeout */
+	bool j_exited; /* main process reaped */
+	bool j_eof; /* output pipe at EOF */
+	bool j_stopping; /* stop signal sent; a service is not restarted */
+	bool j_queued; /* in the run queue */
+	bool j_rerun; /* run again when this run ends (on_busy) */
+	bool j_timed_out; /* ran past its timeout */
 	ev_child j_child;
 	ev_io j_out;
-	ev_timer j_timeout;	/* job.timeout */
-	ev_timer j_kill;	/* SIGKILL after stop_timeout */
-	ev_timer j_straggler;	/* output still open after main exit */
-	ev_timer j_backoff;	/* service restart delay */
+	ev_timer j_timeout; /* job.timeout */
+	ev_timer j_kill; /* SIGKILL after stop_timeout */
+	ev_timer j_straggler; /* output still open after main exit */
+	ev_timer j_backoff; /* service restart delay */
 	ev_tstamp j_started;
 	double j_backoff_s;
 	unsigned j_runs;
@@ -79,8 +79,8 @@ struct sup {
 	struct ev_loop *loop;
 	struct cfg cfg;
 	struct cfg *pending_cfg; /* reload waiting for the jobs to idle */
-	const char *cfg_file;	 /* NULL: built from the command line */
-	bool serve;		 /* HTTP/UDP worker wanted */
+	const char *cfg_file; /* NULL: built from the command line */
+	bool serve; /* HTTP/UDP worker wanted */
 
 	struct job *jobs; /* parallel to cfg.c_jobs */
 	size_t njobs;
@@ -92,9 +92,9 @@ struct sup {
 	char http_addr[IPC_NAME_MAX];
 	char udp_addr[IPC_NAME_MAX];
 
-	struct wproc *worker;	/* current, or NULL */
+	struct wproc *worker; /* current, or NULL */
 	struct wproc *retiring; /* draining after a reload, or NULL */
-	unsigned worker_fails;	/* crashes before READY, in a row */
+	unsigned worker_fails; /* crashes before READY, in a row */
 	double worker_backoff;
 	ev_timer worker_restart;
 

@@ -40,7 +40,8 @@ want_write(struct wproc *w)
 		return;
 	if (ipc_wbuf_pending(&w->w_wb) > 0) {
 		if (ipc_wbuf_flush(&w->w_wb, w->w_fd) < 0) {
-			/* EPIPE: it is gone; its exit is handled by ev_child. */
+			/* EPIPE: it is gone; its exit is handled by ev_child.
+			 */
 			ipc_wbuf_free(&w->w_wb);
 		}
 	}
@@ -111,8 +112,9 @@ handle_msg(struct wproc *w, const struct ipc_msg *m)
 	case MSG_BYE:
 		w->w_bye = true;
 		w->w_bye_signo = m->u.bye.signo;
-		log_info("worker stopped: %llu requests answered, %llu datagrams "
-			 "handled, %llu connections cut",
+		log_info(
+		    "worker stopped: %llu requests answered, %llu datagrams "
+		    "handled, %llu connections cut",
 		    (unsigned long long)m->u.bye.requests,
 		    (unsigned long long)m->u.bye.datagrams,
 		    (unsigned long long)m->u.bye.cut);
@@ -121,8 +123,8 @@ handle_msg(struct wproc *w, const struct ipc_msg *m)
 		w->w_pong_seq = m->u.pong.seq;
 		break;
 	default:
-		log_warnx("worker sent an unexpected %s",
-		    ipc_type_name(m->type));
+		log_warnx(
+		    "worker sent an unexpected %s", ipc_type_name(m->type));
 		break;
 	}
 }
@@ -158,7 +160,7 @@ read_all(struct wproc *w)
 			continue;
 		if (r == -1 || (n == 0 && ipc_rbuf_pending(w->w_rb) > 0)) {
 			log_warnx("worker (pid %d) broke the ipc protocol; "
-				  "killing it",
+			          "killing it",
 			    (int)w->w_pid);
 			wproc_kill(w);
 		}
@@ -181,7 +183,8 @@ on_read(struct ev_loop *loop, ev_io *io, int revents)
 static void
 on_write(struct ev_loop *loop, ev_io *io, int revents)
 {
-	struct wproc *w = (struct wproc *)((char *)io - offsetof(struct wproc, w_wio));
+	struct wproc *w =
+	    (struct wproc *)((char *)io - offsetof(struct wproc, w_wio));
 
 	(void)loop;
 	(void)revents;
@@ -191,14 +194,15 @@ on_write(struct ev_loop *loop, ev_io *io, int revents)
 static void
 on_ping(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	struct wproc *w = (struct wproc *)((char *)t - offsetof(struct wproc, w_ping));
+	struct wproc *w =
+	    (struct wproc *)((char *)t - offsetof(struct wproc, w_ping));
 	struct ipc_msg m;
 
 	(void)loop;
 	(void)revents;
 	if (w->w_ping_seq != w->w_pong_seq) {
 		log_warnx("worker (pid %d) did not answer a ping in %.0f s; "
-			  "killing it",
+		          "killing it",
 		    (int)w->w_pid, PING_INTERVAL);
 		wproc_kill(w);
 		return;
@@ -212,7 +216,8 @@ on_ping(struct ev_loop *loop, ev_timer *t, int revents)
 static void
 on_restart_timer(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	struct sup *s = (struct sup *)((char *)t - offsetof(struct sup, worker_restart));
+	struct sup *s =
+	    (struct sup *)((char *)t - offsetof(struct sup, worker_restart));
 
 	(void)loop;
 	(void)revents;
@@ -224,10 +229,11 @@ static void
 describe_exit(char *buf, size_t size, int wstatus)
 {
 	if (WIFSIGNALED(wstatus))
-		snprintf(buf, size, "was killed by signal %d", WTERMSIG(wstatus));
+		snprintf(
+		    buf, size, "was killed by signal %d", WTERMSIG(wstatus));
 	else
-		snprintf(buf, size, "exited with status %d",
-		    WEXITSTATUS(wstatus));
+		snprintf(
+		    buf, size, "exited with status %d", WEXITSTATUS(wstatus));
 }
 
 /* A stopping worker exits 0 after BYE; anything else is worth a line. */
@@ -271,7 +277,8 @@ worker_crashed(struct sup *s, struct wproc *w, int wstatus)
 static void
 on_worker_exit(struct ev_loop *loop, ev_child *c, int revents)
 {
-	struct wproc *w = (struct wproc *)((char *)c - offsetof(struct wproc, w_child));
+	struct wproc *w =
+	    (struct wproc *)((char *)c - offsetof(struct wproc, w_child));
 	struct sup *s = w->w_sup;
 	int wstatus = c->rstatus;
 
@@ -288,8 +295,8 @@ on_worker_exit(struct ev_loop *loop, ev_child *c, int revents)
 		else if (w->w_bye && w->w_bye_signo != 0) {
 			log_info("worker stopped on signal %u; stopping",
 			    w->w_bye_signo);
-			sup_stop_event(s, SE_WORKER_STOPPED,
-			    (int)w->w_bye_signo);
+			sup_stop_event(
+			    s, SE_WORKER_STOPPED, (int)w->w_bye_signo);
 		} else
 			worker_crashed(s, w, wstatus);
 	}
@@ -366,7 +373,7 @@ wproc_start(struct sup *s)
 	w->w_sup = s;
 	w->w_fd = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
-		sv) == -1) {
+	        sv) == -1) {
 		log_warn("socketpair");
 		wproc_free(w);
 		return -1;
@@ -381,9 +388,9 @@ wproc_start(struct sup *s)
 	req.path = "/proc/self/exe";
 	req.argv = argv;
 	req.stdin_fd = -1;
-	req.extra_fds[0] = sv[1];	/* 3: ipc */
-	req.extra_fds[1] = s->http_fd;	/* 4: http listener */
-	req.extra_fds[2] = s->udp_fd;	/* 5: udp socket, or the end */
+	req.extra_fds[0] = sv[1]; /* 3: ipc */
+	req.extra_fds[1] = s->http_fd; /* 4: http listener */
+	req.extra_fds[2] = s->udp_fd; /* 5: udp socket, or the end */
 	pid = spawn_start(&req);
 	close(sv[1]);
 	if (pid == -1) {

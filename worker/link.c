@@ -107,8 +107,8 @@ build_finished(struct wrk *w, const struct ipc_msg *m)
 	snprintf(data, sizeof(data), "{\"job\":\"%s\",\"status\":%d}", b->job,
 	    b->status);
 	if (w->livereload)
-		wrk_http_broadcast(w->http, b->ok ? "reload" : "build-error",
-		    data);
+		wrk_http_broadcast(
+		    w->http, b->ok ? "reload" : "build-error", data);
 }
 
 static void
@@ -119,8 +119,8 @@ handle(struct wrk *w, const struct ipc_msg *m)
 	switch (m->type) {
 	case MSG_JOB_INFO:
 		if (wrk_job_find(w, m->u.job_info.name) == NULL)
-			wrk_job_add(w, m->u.job_info.name,
-			    m->u.job_info.kind == 1);
+			wrk_job_add(
+			    w, m->u.job_info.name, m->u.job_info.kind == 1);
 		break;
 	case MSG_BUILD_STARTED:
 		build_started(w, m->u.build_started.job);

@@ -139,8 +139,8 @@ wrk_main(int argc, char **argv)
 {
 	static struct wrk w;
 	struct wrk_http_limits limits;
-	struct wrk_http_ops hops = {http_trigger, wrk_status_json,
-	    wrk_http_drained_cb, &w};
+	struct wrk_http_ops hops = {
+	    http_trigger, wrk_status_json, wrk_http_drained_cb, &w};
 	struct wrk_udp_ops uops = {udp_build, udp_reload, &w};
 	bool spa = false;
 
@@ -180,8 +180,8 @@ wrk_main(int argc, char **argv)
 		fatal("calloc");
 	wrk_http_limits_default(&limits);
 	limits.spa = spa;
-	if ((w.http = wrk_http_new(w.loop, w.http_fd, w.root, &limits,
-		 &hops)) == NULL)
+	if ((w.http = wrk_http_new(
+	         w.loop, w.http_fd, w.root, &limits, &hops)) == NULL)
 		fatal("cannot serve %s", w.root);
 	if (w.udp_fd >= 0 &&
 	    (w.udp = wrk_udp_new(w.loop, w.udp_fd, w.udp_log, &uops)) == NULL)

@@ -94,8 +94,8 @@ wrk_status_json(void *arg)
 	for (size_t i = 0; i < w->njobs; i++)
 		cJSON_AddItemToArray(jobs, job_json(&w->jobs[i]));
 	if (w->have_build)
-		cJSON_AddItemToObject(root, "last_build",
-		    build_json(&w->last_build));
+		cJSON_AddItemToObject(
+		    root, "last_build", build_json(&w->last_build));
 	else
 		cJSON_AddNullToObject(root, "last_build");
 	wk = cJSON_AddObjectToObject(root, "worker");

@@ -54,8 +54,9 @@ enum udp_cmd
 udp_parse(const char *buf, size_t len, char *job, size_t jobsize)
 {
 	/* Trailing whitespace (a newline from `echo | nc -u`) is ignored. */
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
-			      buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+	while (len > 0 &&
+	    (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+	        buf[len - 1] == ' ' || buf[len - 1] == '\t'))
 		len--;
 	if (len == 4 && memcmp(buf, "ping", 4) == 0)
 		return UDP_PING;
@@ -157,7 +158,7 @@ append_log(struct wrk_udp *u, const char *peer, const char *text)
 		u->st.log_errors++;
 		if (!u->log_failing)
 			log_warn("udp log %s: cannot append (records are "
-				 "printed but not saved until it works again)",
+			         "printed but not saved until it works again)",
 			    u->log_path);
 		u->log_failing = true;
 		return;
@@ -239,7 +240,8 @@ read_batch(struct wrk_udp *u, size_t max)
 static void
 on_readable(struct ev_loop *loop, ev_io *io, int revents)
 {
-	struct wrk_udp *u = (struct wrk_udp *)((char *)io - offsetof(struct wrk_udp, io));
+	struct wrk_udp *u =
+	    (struct wrk_udp *)((char *)io - offsetof(struct wrk_udp, io));
 
 	(void)loop;
 	(void)revents;
@@ -262,11 +264,11 @@ wrk_udp_new(struct ev_loop *loop, int fd, const char *log_path,
 	u->log_fd = -1;
 	u->log_path = log_path;
 	if (log_path != NULL) {
-		u->log_fd = open(log_path,
-		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		u->log_fd = open(
+		    log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		if (u->log_fd < 0)
 			log_warn("udp log %s: cannot open; records are only "
-				 "printed",
+			         "printed",
 			    log_path);
 	}
 	ev_io_init(&u->io, on_readable, fd, EV_READ);

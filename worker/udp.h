@@ -38,15 +38,15 @@ enum udp_cmd udp_parse(const char *buf, size_t len, char *job, size_t jobsize);
 size_t udp_escape(const char *buf, size_t len, char *out, size_t outsize);
 
 /* log_path NULL: records are only printed. Opens it O_APPEND. */
-struct wrk_udp *wrk_udp_new(struct ev_loop *loop, int fd,
-    const char *log_path, const struct wrk_udp_ops *ops);
+struct wrk_udp *wrk_udp_new(struct ev_loop *loop, int fd, const char *log_path,
+    const struct wrk_udp_ops *ops);
 
 /* Read and handle every datagram the socket holds (until EAGAIN). */
 size_t wrk_udp_drain(struct wrk_udp *u);
 
 struct wrk_udp_stats {
 	uint64_t datagrams; /* handled, commands and records */
-	uint64_t records;   /* log records */
+	uint64_t records; /* log records */
 	uint64_t log_errors;
 };
 void wrk_udp_stats(const struct wrk_udp *u, struct wrk_udp_stats *st);

@@ -18,7 +18,8 @@ it_setup(void)
 	tmp_make(dir, sizeof(dir));
 	snprintf(root, sizeof(root), "%s/public", dir);
 	mkdir(root, 0755);
-	tmp_write(dir, "public/index.html", "<html><body>hello</body></html>\n");
+	tmp_write(
+	    dir, "public/index.html", "<html><body>hello</body></html>\n");
 	tp.pid = 0;
 }
 
@@ -52,6 +53,6 @@ void
 it_expect_no_sanitizer_report(void)
 {
 	cr_assert(strstr(tp.out, "Sanitizer") == NULL &&
-		strstr(tp.out, "runtime error:") == NULL,
+	        strstr(tp.out, "runtime error:") == NULL,
 	    "a sanitizer reported:\n%s", tp.out);
 }

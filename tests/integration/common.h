@@ -37,23 +37,23 @@ void it_expect_no_sanitizer_report(void);
 /* Type Ctrl-C n times, 150 ms apart. */
 void it_ctrl_c(int n);
 
-#define expect_exit_by_signal(sig)                                          \
-	do {                                                                \
-		cr_assert(tp_wait_exit(&tp, 20000),                         \
-		    "tend did not exit; output:\n%s", tp.out);              \
-		cr_assert(WIFSIGNALED(tp.status) &&                         \
-			WTERMSIG(tp.status) == (sig),                       \
+#define expect_exit_by_signal(sig) \
+	do { \
+		cr_assert(tp_wait_exit(&tp, 20000), \
+		    "tend did not exit; output:\n%s", tp.out); \
+		cr_assert( \
+		    WIFSIGNALED(tp.status) && WTERMSIG(tp.status) == (sig), \
 		    "expected death by signal %d, status 0x%x; output:\n%s", \
-		    (sig), tp.status, tp.out);                              \
+		    (sig), tp.status, tp.out); \
 	} while (0)
 
-#define expect_no_process_left()                                            \
-	do {                                                                \
-		size_t left_ = session_wait_empty(tp.pid, 3000);            \
-		cr_assert(left_ == 0,                                       \
-		    "%zu process(es) of tend's session are still running",  \
-		    left_);                                                 \
-		it_expect_no_sanitizer_report();                            \
+#define expect_no_process_left() \
+	do { \
+		size_t left_ = session_wait_empty(tp.pid, 3000); \
+		cr_assert(left_ == 0, \
+		    "%zu process(es) of tend's session are still running", \
+		    left_); \
+		it_expect_no_sanitizer_report(); \
 	} while (0)
 
 #endif

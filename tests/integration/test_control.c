@@ -66,8 +66,8 @@ Test(control, udp_build_ping_and_log_records)
 	udp_send(fd, port, "ping");
 	cr_assert(udp_recv(fd, buf, sizeof(buf), 5000) == 4);
 	cr_assert_str_eq(buf, "pong");
-	cr_assert(tp_wait_for(&tp, "hello \\x01 from udp", 2000),
-	    "output:\n%s", tp.out);
+	cr_assert(tp_wait_for(&tp, "hello \\x01 from udp", 2000), "output:\n%s",
+	    tp.out);
 	udp_send(fd, port, "build nosuchjob");
 	cr_assert(tp_wait_for(&tp, "unknown job \"nosuchjob\"", 2000));
 	close(fd);
@@ -132,7 +132,8 @@ Test(control, sighup_reloads_a_valid_config_and_keeps_running_on_a_bad_one)
 	it_start(args, true);
 	port = tp_http_port(&tp);
 	wait_runs(1);
-	tmp_write(dir, "tend.json", "{ \"jobs\": { \"site\": { \"cmd\": 42 } } }");
+	tmp_write(
+	    dir, "tend.json", "{ \"jobs\": { \"site\": { \"cmd\": 42 } } }");
 	kill(tp.pid, SIGHUP);
 	cr_assert(tp_wait_for(&tp, "keeping the running configuration", 5000),
 	    "output:\n%s", tp.out);
@@ -153,7 +154,7 @@ Test(control, sighup_reloads_a_valid_config_and_keeps_running_on_a_bad_one)
 	cr_assert(http_status(resp) == 202, "%s", resp);
 	free(resp);
 	for (long end = now_ms() + 5000;
-	    !tmp_exists(dir, "two") && now_ms() < end;)
+	     !tmp_exists(dir, "two") && now_ms() < end;)
 		tp_pump(&tp, 10);
 	cr_assert(tmp_exists(dir, "two"));
 	it_ctrl_c(1);
@@ -186,8 +187,8 @@ Test(control, check_prints_the_normalised_config)
 	tmp_write(dir, "tend.json", good_config);
 	it_start(args, false);
 	cr_assert(tp_wait_exit(&tp, 5000));
-	cr_assert(WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 0,
-	    "%s", tp.out);
+	cr_assert(
+	    WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 0, "%s", tp.out);
 	cr_assert(strstr(tp.out, "\"stop_timeout\"") != NULL, "%s", tp.out);
 	cr_assert(strstr(tp.out, "\"drain_timeout\"") != NULL, "%s", tp.out);
 }

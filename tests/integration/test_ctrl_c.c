@@ -10,8 +10,7 @@ TestSuite(ctrl_c, .init = it_setup, .fini = it_teardown, .timeout = 60);
 
 Test(ctrl_c, while_idle_tend_exits_promptly_killed_by_sigint)
 {
-	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
-	    NULL};
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0", NULL};
 	long t0;
 
 	it_start(args, true);
@@ -62,8 +61,7 @@ Test(ctrl_c, three_times_kills_a_build_that_ignores_sigint)
 {
 	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
 	    "--build",
-	    "trap '' INT; touch started; sleep 30; echo built > marker",
-	    NULL};
+	    "trap '' INT; touch started; sleep 30; echo built > marker", NULL};
 	long t0;
 
 	it_start(args, true);
@@ -73,8 +71,8 @@ Test(ctrl_c, three_times_kills_a_build_that_ignores_sigint)
 	it_ctrl_c(3);
 	expect_exit_by_signal(SIGINT);
 	cr_log_info("three Ctrl-C to exit: %ld ms", now_ms() - t0);
-	cr_expect(strstr(tp.out, "killing everything") != NULL,
-	    "output:\n%s", tp.out);
+	cr_expect(strstr(tp.out, "killing everything") != NULL, "output:\n%s",
+	    tp.out);
 	expect_no_process_left();
 	cr_assert(!tmp_exists(dir, "marker"));
 }

@@ -16,8 +16,7 @@ TestSuite(drain, .init = it_setup, .fini = it_teardown, .timeout = 90);
 
 Test(drain, a_slow_download_in_flight_arrives_complete)
 {
-	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
-	    NULL};
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0", NULL};
 	char *data = malloc(BIG), req[256], buf[65536];
 	size_t got = 0, header = 0, hdr_len = 0;
 	char head[4096];
@@ -32,8 +31,7 @@ Test(drain, a_slow_download_in_flight_arrives_complete)
 	cr_assert(port > 0);
 	fd = tcp_connect(port, 32 * 1024);
 	cr_assert(fd >= 0);
-	snprintf(req, sizeof(req),
-	    "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+	snprintf(req, sizeof(req), "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
 	cr_assert(send(fd, req, strlen(req), 0) > 0);
 
 	/* Read slowly; Ctrl-C when about a tenth has arrived. */
@@ -56,10 +54,11 @@ Test(drain, a_slow_download_in_flight_arrives_complete)
 		}
 		cr_assert(got + ((size_t)n - off) <= BIG);
 		size_t bad = 0;
-		while (bad < (size_t)n - off && data[got + bad] == buf[off + bad])
+		while (
+		    bad < (size_t)n - off && data[got + bad] == buf[off + bad])
 			bad++;
-		cr_assert(bad == (size_t)n - off,
-		    "body differs at %zu", got + bad);
+		cr_assert(
+		    bad == (size_t)n - off, "body differs at %zu", got + bad);
 		got += (size_t)n - off;
 		if (!typed && got > BIG / 10) {
 			it_ctrl_c(1);

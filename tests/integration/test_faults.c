@@ -28,8 +28,7 @@ expect_served(int port)
 
 Test(faults, a_killed_worker_is_replaced_on_the_same_port)
 {
-	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
-	    NULL};
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0", NULL};
 	pid_t first, second;
 	int port;
 
@@ -41,7 +40,7 @@ Test(faults, a_killed_worker_is_replaced_on_the_same_port)
 	kill(first, SIGKILL);
 	cr_assert(tp_wait_for(&tp, "restarting it on the same sockets", 5000));
 	for (long end = now_ms() + 5000;
-	    (second = tp_worker_pid(&tp, 1)) < 0 && now_ms() < end;)
+	     (second = tp_worker_pid(&tp, 1)) < 0 && now_ms() < end;)
 		tp_pump(&tp, 20);
 	cr_assert(second > 0 && second != first, "output:\n%s", tp.out);
 	expect_served(port);
@@ -52,8 +51,7 @@ Test(faults, a_killed_worker_is_replaced_on_the_same_port)
 
 Test(faults, a_killed_supervisor_takes_the_worker_with_it)
 {
-	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
-	    NULL};
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0", NULL};
 	pid_t worker;
 	long t0, gone = -1;
 
@@ -70,8 +68,7 @@ Test(faults, a_killed_supervisor_takes_the_worker_with_it)
 		usleep(5000);
 	}
 	cr_assert(gone >= 0, "the worker outlived the supervisor");
-	cr_log_info("worker gone %ld ms after kill -9 of the supervisor",
-	    gone);
+	cr_log_info("worker gone %ld ms after kill -9 of the supervisor", gone);
 	cr_expect(gone <= 1000, "worker took %ld ms", gone);
 	tp_wait_exit(&tp, 1000);
 	expect_no_process_left();
@@ -89,8 +86,8 @@ Test(faults, a_busy_port_is_a_clear_error_and_nothing_runs)
 	cr_assert(listen(fd, 1) == 0);
 	getsockname(fd, (struct sockaddr *)&sin, &slen);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", ntohs(sin.sin_port));
-	const char *args[] = {"serve", "public", "--http", addr, "--build",
-	    "touch built", NULL};
+	const char *args[] = {
+	    "serve", "public", "--http", addr, "--build", "touch built", NULL};
 	it_start(args, false);
 	cr_assert(tp_wait_exit(&tp, 10000));
 	cr_assert(WIFEXITED(tp.status) && WEXITSTATUS(tp.status) != 0,

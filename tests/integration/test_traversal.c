@@ -34,8 +34,7 @@ static const char *const hostile[] = {
 
 Test(traversal, no_form_of_escape_reads_outside_the_root)
 {
-	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
-	    NULL};
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0", NULL};
 	char req[512], path[256];
 	int port;
 
@@ -61,8 +60,8 @@ Test(traversal, no_form_of_escape_reads_outside_the_root)
 		    hostile[i]);
 		char *resp = http_exchange(port, req, &len, 5000);
 		int code = http_status(resp);
-		cr_expect(code >= 300 || code == -1, "%s -> %d", hostile[i],
-		    code);
+		cr_expect(
+		    code >= 300 || code == -1, "%s -> %d", hostile[i], code);
 		cr_assert(strstr(resp, "TOPSECRET") == NULL,
 		    "%s leaked the secret", hostile[i]);
 		cr_assert(strstr(resp, "root:") == NULL, "%s leaked passwd",

@@ -127,8 +127,8 @@ udp_send(int fd, int port, const char *msg)
 {
 	struct sockaddr_in sin = loopback(port);
 
-	return (int)sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sin,
-	    sizeof(sin));
+	return (int)sendto(
+	    fd, msg, strlen(msg), 0, (struct sockaddr *)&sin, sizeof(sin));
 }
 
 int

@@ -82,7 +82,8 @@ tp_pump(struct tp *tp, int ms)
 			ssize_t got = read(tp->master, buf, sizeof(buf));
 			if (got > 0) {
 				size_t room = TP_OUT_MAX - tp->len;
-				size_t take = (size_t)got < room ? (size_t)got : room;
+				size_t take =
+				    (size_t)got < room ? (size_t)got : room;
 				memcpy(tp->out + tp->len, buf, take);
 				tp->len += take;
 				tp->out[tp->len] = '\0';

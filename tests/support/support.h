@@ -55,8 +55,8 @@ bool pid_alive(pid_t pid); /* exists and is not a zombie */
 void tmp_make(char *dir, size_t size);
 void tmp_remove(const char *dir);
 void tmp_write(const char *dir, const char *name, const char *content);
-void tmp_write_bytes(const char *dir, const char *name, const void *buf,
-    size_t len);
+void tmp_write_bytes(
+    const char *dir, const char *name, const void *buf, size_t len);
 bool tmp_exists(const char *dir, const char *name);
 char *tmp_read(const char *dir, const char *name, size_t *len); /* free() */
 

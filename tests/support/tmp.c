@@ -42,8 +42,7 @@ tmp_remove(const char *dir)
 }
 
 void
-tmp_write_bytes(const char *dir, const char *name, const void *buf,
-    size_t len)
+tmp_write_bytes(const char *dir, const char *name, const void *buf, size_t len)
 {
 	char path[1024];
 	FILE *f;
