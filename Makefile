@@ -36,6 +36,16 @@ run: build
 bench: build
 	./bench/run-all
 
+# libFuzzer targets (clang); FUZZ_SECONDS per target. New inputs go to a
+# scratch corpus under $(BUILD), never into the seeds in fuzz/corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	mkdir -p $(BUILD)/fuzz/ipc
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+		-Iipc fuzz/fuzz_ipc.c ipc/*.c -o $(BUILD)/fuzz/fuzz_ipc
+	$(BUILD)/fuzz/fuzz_ipc -max_total_time=$(FUZZ_SECONDS) \
+		$(BUILD)/fuzz/ipc fuzz/corpus/ipc
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
