@@ -16,6 +16,12 @@
 
 struct wrk_http;
 
+/*
+ * The callbacks run while a request is being handled: they must not call
+ * wrk_http_cut or wrk_http_free (that would free the connection in use);
+ * wrk_http_broadcast and wrk_http_drain are safe. `drained` is always the
+ * last thing the server does, so it may free the server.
+ */
 struct wrk_http_ops {
 	/*
 	 * POST /__tend/build?job=NAME (job "" when absent) from a loopback
@@ -32,10 +38,10 @@ struct wrk_http_ops {
 
 struct wrk_http_limits {
 	size_t max_header_bytes; /* request line + headers; 431 beyond */
-	size_t max_url_bytes;	 /* 414 beyond */
-	double header_timeout;	 /* seconds to receive a whole request head */
+	size_t max_url_bytes; /* 414 beyond */
+	double header_timeout; /* seconds to receive a whole request head */
 	double keepalive_timeout; /* idle seconds between requests */
-	bool spa;		  /* unknown path without extension: /index.html */
+	bool spa; /* unknown path without extension: /index.html */
 };
 
 /* Defaults: 8 KiB headers, 4 KiB URL, 10 s head, 60 s keep-alive. */
@@ -65,14 +71,14 @@ void wrk_http_drain(struct wrk_http *h, double deadline);
 void wrk_http_cut(struct wrk_http *h);
 
 /* Send an event to every /__tend/events (Server-Sent Events) client. */
-void wrk_http_broadcast(struct wrk_http *h, const char *event,
-    const char *data);
+void wrk_http_broadcast(
+    struct wrk_http *h, const char *event, const char *data);
 
 struct wrk_http_stats {
-	uint64_t requests;    /* responses completed */
+	uint64_t requests; /* responses completed */
 	uint64_t connections; /* accepted */
-	uint64_t cut;	      /* closed with a response unfinished */
-	size_t open;	      /* open now */
+	uint64_t cut; /* closed with a response unfinished */
+	size_t open; /* open now */
 };
 void wrk_http_stats(const struct wrk_http *h, struct wrk_http_stats *st);
 

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * worker/http_file.c
+ * Static files: open a cleaned path under the root without ever leaving
+ * it, directories (301 to the slash form, index.html), the SPA fallback,
+ * and the response: validators, 304, a single byte range, HEAD, and the
+ * body as a copy for small files or by sendfile from the open fd.
+ */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#include <linux/openat2.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http_priv.h"
+
+/*
+ * RESOLVE_BENEATH lets the kernel refuse, with EXDEV, every resolution
+ * that would leave the root: "..", absolute symlinks, and relative ones
+ * that climb out. Symlinks that stay inside are followed. O_NONBLOCK keeps
+ * a FIFO from blocking the open; it is refused after fstat.
+ */
+static int
+open_beneath(int rootfd, const char *rel)
+{
+	struct open_how how;
+	int fd = -1, tries;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	/* EAGAIN: a rename raced the lookup; the kernel asks for a retry. */
+	for (tries = 0; tries < 4; tries++) {
+		fd = (int)syscall(
+		    SYS_openat2, rootfd, rel[0] ? rel : ".", &how, sizeof(how));
+		if (fd >= 0 || (errno != EAGAIN && errno != EINTR))
+			break;
+	}
+	return fd;
+}
+
+static int
+errno_status(int e)
+{
+	switch (e) {
+	case ENOENT:
+	case ENOTDIR:
+	case ENAMETOOLONG:
+		return 404;
+	case EACCES:
+	case EPERM:
+	case EXDEV:
+	case ELOOP:
+		return 403;
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+		return 503;
+	default:
+		return 500;
+	}
+}
+
+/* The SPA fallback applies to routes, not to missing assets. */
+static bool
+spa_route(const char *rel)
+{
+	size_t len = strlen(rel), i;
+
+	while (len > 0 && rel[len - 1] == '/')
+		len--;
+	for (i = len; i > 0 && rel[i - 1] != '/'; i--)
+		;
+	return memchr(rel + i, '.', len - i) == NULL;
+}
+
+static bool
+hdr_given(const struct wrk_hval *v)
+{
+	return v->len > 0 || v->over;
+}
+
+static void
+trim(const char **s, size_t *len)
+{
+	while (*len > 0 && (**s == ' ' || **s == '\t'))
+		(*s)++, (*len)--;
+	while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+		(*len)--;
+}
+
+/* If-Range holds a strong validator that must equal ours exactly. */
+static bool
+if_range_holds(const struct wrk_hval *v, const char *etag, const char *lm)
+{
+	const char *s = v->v;
+	size_t len = v->len;
+
+	if (!hdr_given(v))
+		return true;
+	if (v->over)
+		return false;
+	trim(&s, &len);
+	return (len == strlen(etag) && memcmp(s, etag, len) == 0) ||
+	    (len == strlen(lm) && memcmp(s, lm, len) == 0);
+}
+
+static bool
+not_modified(const struct wrk_req *r, const char *etag, time_t mtime)
+{
+	const struct wrk_hval *inm = &r->hdr[HDR_IF_NONE_MATCH];
+	const struct wrk_hval *ims = &r->hdr[HDR_IF_MODIFIED_SINCE];
+	time_t t;
+
+	/* RFC 9110 13.1.3: If-None-Match, when present, decides alone. */
+	if (hdr_given(inm))
+		return !inm->over &&
+		    wrk_http_etag_match(inm->v, inm->len, etag);
+	if (ims->len == 0 || ims->over ||
+	    wrk_http_date_parse(ims->v, ims->len, &t) == -1)
+		return false;
+	return mtime <= t;
+}
+
+/* Copy a small body into the output so headers and body go in one send. */
+static void
+copy_small(struct wrk_conn *c, int fd, uint64_t off, uint64_t cnt)
+{
+	char *p;
+	size_t got = 0;
+	ssize_t n;
+
+	if ((p = wrk_out_reserve(c, (size_t)cnt)) == NULL)
+		return;
+	while (got < cnt) {
+		n = pread(fd, p + got, (size_t)cnt - got, (off_t)(off + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	c->c_wlen += got;
+	/* The file shrank under us: the client sees a short body and EOF. */
+	if (got < cnt)
+		c->c_close_after = true;
+}
+
+static void
+serve(struct wrk_conn *c, int fd, const struct stat *st, const char *name)
+{
+	const struct wrk_req *r = &c->c_req;
+	const struct wrk_hval *range = &r->hdr[HDR_RANGE];
+	char etag[64], lm[WRK_DATE_LEN + 1], extra[64];
+	uint64_t size = (uint64_t)st->st_size, off = 0, cnt = size;
+	enum wrk_range rg = RANGE_IGNORE;
+
+	wrk_http_etag(etag, sizeof(etag), &st->st_mtim, size);
+	wrk_http_date_fmt(st->st_mtim.tv_sec, lm);
+	if (not_modified(r, etag, st->st_mtim.tv_sec)) {
+		close(fd);
+		wrk_resp_start(c, 304);
+		wrk_resp_hdr(c, "ETag: %s", etag);
+		wrk_resp_hdr(c, "Last-Modified: %s", lm);
+		WRK_OUT_LIT(c, "Cache-Control: no-cache\r\n");
+		wrk_resp_end(c);
+		return;
+	}
+	if (range->len > 0 && !range->over &&
+	    if_range_holds(&r->hdr[HDR_IF_RANGE], etag, lm)) {
+		rg = wrk_http_range_parse(
+		    range->v, range->len, size, &off, &cnt);
+		if (rg == RANGE_UNSAT) {
+			close(fd);
+			snprintf(extra, sizeof(extra),
+			    "Content-Range: bytes */%llu",
+			    (unsigned long long)size);
+			wrk_resp_error(c, 416, extra);
+			return;
+		}
+	}
+	wrk_resp_start(c, rg == RANGE_OK ? 206 : 200);
+	wrk_resp_hdr(c, "Content-Type: %s", wrk_http_mime(name));
+	wrk_resp_hdr(c, "Content-Length: %llu", (unsigned long long)cnt);
+	wrk_resp_hdr(c, "Last-Modified: %s", lm);
+	wrk_resp_hdr(c, "ETag: %s", etag);
+	/* A dev server's files change: revalidate each time (cheap, 304). */
+	WRK_OUT_LIT(c, "Accept-Ranges: bytes\r\nCache-Control: no-cache\r\n");
+	if (rg == RANGE_OK)
+		wrk_resp_hdr(c, "Content-Range: bytes %llu-%llu/%llu",
+		    (unsigned long long)off,
+		    (unsigned long long)(off + cnt - 1),
+		    (unsigned long long)size);
+	wrk_resp_end(c);
+	if (c->c_head || cnt == 0) {
+		close(fd);
+	} else if (cnt <= WRK_SMALL_FILE) {
+		copy_small(c, fd, off, cnt);
+		close(fd);
+	} else {
+		c->c_ffd = fd;
+		c->c_foff = (off_t)off;
+		c->c_fleft = cnt;
+	}
+}
+
+static void
+redirect_slash(struct wrk_conn *c, const char *rel)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	static const char body[] = "<!doctype html>\n<title>301 Moved "
+	                           "Permanently</title>\n";
+	const unsigned char *s;
+	char *p;
+
+	/* Built from the cleaned path: no "//host" can reach Location. */
+	wrk_resp_start(c, 301);
+	WRK_OUT_LIT(c, "Location: /");
+	for (s = (const unsigned char *)rel; *s != '\0'; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') ||
+		    strchr("-._~!$&'()*+,;=:@/", *s) != NULL) {
+			wrk_out_append(c, s, 1);
+		} else if ((p = wrk_out_reserve(c, 3)) != NULL) {
+			p[0] = '%';
+			p[1] = hex[*s >> 4];
+			p[2] = hex[*s & 15];
+			c->c_wlen += 3;
+		}
+	}
+	WRK_OUT_LIT(c, "/\r\n");
+	wrk_resp_body(c, "text/html; charset=utf-8", body, sizeof(body) - 1);
+}
+
+/*
+ * GET or HEAD of rel, a path from wrk_http_path_clean in a buffer with
+ * room for "index.html" after it.
+ */
+void
+wrk_http_file(struct wrk_conn *c, char *rel)
+{
+	struct wrk_http *h = c->c_h;
+	const char *name = rel;
+	struct stat st;
+	size_t len;
+	int fd;
+
+	if ((fd = open_beneath(h->h_rootfd, rel)) == -1) {
+		if ((errno == ENOENT || errno == ENOTDIR) && h->h_lim.spa &&
+		    spa_route(rel)) {
+			name = "index.html";
+			fd = open_beneath(h->h_rootfd, name);
+		}
+		if (fd == -1) {
+			wrk_resp_error(c, errno_status(errno), NULL);
+			return;
+		}
+	}
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		len = strlen(rel);
+		if (len > 0 && rel[len - 1] != '/') {
+			redirect_slash(c, rel);
+			return;
+		}
+		/* Opened from the root again, so its symlinks are judged alike.
+		 */
+		memcpy(rel + len, "index.html", sizeof("index.html"));
+		if ((fd = open_beneath(h->h_rootfd, rel)) == -1) {
+			wrk_resp_error(c, errno_status(errno), NULL);
+			return;
+		}
+		if (fstat(fd, &st) == -1)
+			goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		wrk_resp_error(c, 403, NULL);
+		return;
+	}
+	serve(c, fd, &st, name);
+	return;
+fail:
+	close(fd);
+	wrk_resp_error(c, 500, NULL);
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * worker/http_priv.h
+ * Internals shared by the worker/http_*.c files: the server and connection
+ * structs, the connection state machine's entry points, and the pure
+ * helpers (path, range, etag, dates, content types) that unit tests call
+ * directly. Nothing outside worker/http_*.c and its tests includes this.
+ */
+#ifndef TEND_WORKER_HTTP_PRIV_H
+#define TEND_WORKER_HTTP_PRIV_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <ev.h>
+#include <http_parser.h>
+
+#include "http.h"
+
+#define WRK_CONTAINER_OF(ptr, type, member) \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/* Append a string literal to a connection's output. */
+#define WRK_OUT_LIT(c, s) wrk_out_append((c), (s), sizeof(s) - 1)
+
+#define WRK_RBUF_SIZE (16 * 1024) /* read buffer; requests stream through */
+#define WRK_BODY_MAX (64 * 1024) /* request bodies are read and dropped */
+#define WRK_SMALL_FILE (16 * 1024) /* pread + one send instead of sendfile */
+#define WRK_SSE_MAX (64 * 1024) /* unsent events before a client is dropped */
+#define WRK_SSE_PING 15.0 /* seconds between event-stream comments */
+#define WRK_LINGER 2.0 /* seconds to discard input after a close */
+#define WRK_ACCEPT_BURST 64 /* accepts per readable event */
+#define WRK_ACCEPT_RETRY 0.1 /* seconds the listener rests on EMFILE */
+#define WRK_FD_HEADROOM 16 /* fds kept free for opening files */
+#define WRK_SEND_CHUNK (8u << 20) /* sendfile bytes per turn, for fairness */
+#define WRK_HDR_VAL 512 /* captured header value, longer ignored */
+
+/* Request headers the server looks at; the parser handles the rest. */
+enum wrk_hdr {
+	HDR_IF_NONE_MATCH,
+	HDR_IF_MODIFIED_SINCE,
+	HDR_RANGE,
+	HDR_IF_RANGE,
+	HDR_COUNT
+};
+
+struct wrk_hval {
+	char v[WRK_HDR_VAL];
+	size_t len;
+	bool over; /* too long: treated as absent */
+};
+
+struct wrk_req {
+	char *url; /* max_url_bytes + 1 */
+	size_t url_len;
+	char field[32]; /* current header name, lower-cased */
+	size_t field_len;
+	bool field_over;
+	bool in_value;
+	int cur; /* enum wrk_hdr of the value being read, or -1 */
+	struct wrk_hval hdr[HDR_COUNT];
+	const char *chunk; /* start of the bytes given to the parser */
+	size_t mark; /* end of the last head bytes seen in chunk */
+	size_t head_len; /* request line + headers so far */
+	uint64_t body_len;
+	int err; /* status to answer instead of the request */
+	bool begun; /* a byte of this request has arrived */
+	bool headers_done;
+	bool complete;
+};
+
+enum wrk_conn_state {
+	CS_READ, /* waiting for, or reading, a request */
+	CS_WRITE, /* writing a response */
+	CS_SSE, /* an event stream, written to by broadcasts */
+	CS_LINGER /* output shut down, dropping input until EOF */
+};
+
+struct wrk_conn {
+	ev_io c_rio;
+	ev_io c_wio;
+	ev_timer c_tmo; /* meaning depends on c_st, see conn_tmo_cb */
+	struct wrk_http *c_h;
+	LIST_ENTRY(wrk_conn) c_link;
+	int c_fd;
+	enum wrk_conn_state c_st;
+	http_parser c_parser;
+	struct wrk_req c_req;
+	char *c_path; /* scratch for the cleaned path, max_url_bytes + 32 */
+	/* output: c_wbuf first, then c_fleft bytes of c_ffd from c_foff */
+	char *c_wbuf;
+	size_t c_wcap, c_woff, c_wlen;
+	int c_ffd;
+	off_t c_foff;
+	uint64_t c_fleft;
+	bool c_wfail; /* out of memory building output: close */
+	bool c_close_after; /* close once the current output is flushed */
+	bool c_sse; /* the response is an event stream */
+	bool c_head; /* HEAD request: headers only */
+	bool c_loopback;
+	unsigned c_visit; /* see wrk_http_visit */
+	char c_peer[64];
+	size_t c_roff, c_rlen;
+	char c_rbuf[WRK_RBUF_SIZE];
+};
+
+struct wrk_http {
+	struct ev_loop *h_loop;
+	int h_lfd;
+	int h_rootfd;
+	int h_fd_limit; /* RLIMIT_NOFILE at start */
+	struct wrk_http_limits h_lim;
+	struct wrk_http_ops h_ops;
+	ev_io h_accept;
+	ev_timer h_accept_retry;
+	ev_timer h_drain_timer;
+	LIST_HEAD(, wrk_conn) h_conns;
+	size_t h_nconns;
+	uint64_t h_requests;
+	uint64_t h_connections;
+	uint64_t h_cut;
+	bool h_draining;
+	bool h_drained_sent;
+	unsigned h_visit;
+	time_t h_date_sec;
+	char h_date[32];
+};
+
+/* http_server.c */
+void wrk_http_check_drained(struct wrk_http *);
+void wrk_http_visit(
+    struct wrk_http *, void (*)(struct wrk_conn *, void *), void *);
+size_t wrk_http_url_cap(const struct wrk_http *);
+
+/* http_conn.c */
+struct wrk_conn *wrk_conn_new(
+    struct wrk_http *, int, const struct sockaddr *, socklen_t);
+void wrk_conn_drive(struct wrk_conn *);
+void wrk_conn_end(struct wrk_conn *);
+void wrk_conn_close(struct wrk_conn *, bool);
+void wrk_conn_drain(struct wrk_conn *);
+bool wrk_conn_busy(const struct wrk_conn *);
+void wrk_conn_timer(struct wrk_conn *, double);
+
+/* http_req.c */
+void wrk_req_init(struct wrk_conn *);
+void wrk_req_reset(struct wrk_conn *);
+void wrk_req_parse(struct wrk_conn *);
+int wrk_http_query_param(const char *, size_t, const char *, char *, size_t);
+
+/* http_resp.c */
+int wrk_out_append(struct wrk_conn *, const void *, size_t);
+char *wrk_out_reserve(struct wrk_conn *, size_t);
+void wrk_resp_start(struct wrk_conn *, int);
+void wrk_resp_hdr(struct wrk_conn *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+void wrk_resp_end(struct wrk_conn *);
+void wrk_resp_body(struct wrk_conn *, const char *, const void *, size_t);
+void wrk_resp_error(struct wrk_conn *, int, const char *);
+
+/* http_file.c */
+void wrk_http_file(struct wrk_conn *, char *);
+
+/* http_control.c */
+void wrk_http_control(struct wrk_conn *, const char *, const char *, size_t);
+bool wrk_http_is_loopback(const struct sockaddr *);
+size_t wrk_http_json_str(char *, size_t, const char *);
+
+/* http_sse.c */
+void wrk_sse_start(struct wrk_conn *);
+void wrk_sse_shutdown(struct wrk_conn *);
+void wrk_sse_ping(struct wrk_conn *);
+
+/* http_path.c: 0, or the status to answer (400). */
+int wrk_http_path_clean(const char *, size_t, char *, size_t);
+
+/* http_cond.c */
+enum wrk_range { RANGE_IGNORE, RANGE_OK, RANGE_UNSAT };
+enum wrk_range wrk_http_range_parse(
+    const char *, size_t, uint64_t, uint64_t *, uint64_t *);
+bool wrk_http_etag_match(const char *, size_t, const char *);
+void wrk_http_etag(char *, size_t, const struct timespec *, uint64_t);
+
+/* http_date.c */
+#define WRK_DATE_LEN 29 /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+void wrk_http_date_fmt(time_t, char *);
+int wrk_http_date_parse(const char *, size_t, time_t *);
+const char *wrk_http_date_now(struct wrk_http *);
+
+/* http_mime.c */
+const char *wrk_http_mime(const char *);
+
+#endif

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * worker/http_req.c
+ * Reading requests: http_parser callbacks that collect the URL and the few
+ * headers we use, the limits (414, 431, 413, 505), and routing a complete
+ * request to the file, control or error responses. The parser is paused
+ * after each message so that pipelined requests are answered one at a
+ * time, in order; http_conn.c resumes it when the response is written.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include <http_parser.h>
+
+#include "http_priv.h"
+
+static const char *const hdr_names[HDR_COUNT] = {
+    [HDR_IF_NONE_MATCH] = "if-none-match",
+    [HDR_IF_MODIFIED_SINCE] = "if-modified-since",
+    [HDR_RANGE] = "range",
+    [HDR_IF_RANGE] = "if-range",
+};
+
+static struct wrk_req *
+req_of(http_parser *p)
+{
+	return &((struct wrk_conn *)p->data)->c_req;
+}
+
+/* Where the head ends so far, for the max_header_bytes limit. */
+static void
+mark(struct wrk_req *r, const char *at, size_t len)
+{
+	r->mark = (size_t)(at + len - r->chunk);
+}
+
+static int
+on_message_begin(http_parser *p)
+{
+	req_of(p)->begun = true;
+	return 0;
+}
+
+static int
+on_url(http_parser *p, const char *at, size_t len)
+{
+	struct wrk_conn *c = p->data;
+	struct wrk_req *r = &c->c_req;
+
+	mark(r, at, len);
+	if (len > wrk_http_url_cap(c->c_h) - r->url_len) {
+		r->err = 414;
+		return -1;
+	}
+	memcpy(r->url + r->url_len, at, len);
+	r->url_len += len;
+	r->url[r->url_len] = '\0';
+	return 0;
+}
+
+static int
+on_header_field(http_parser *p, const char *at, size_t len)
+{
+	struct wrk_req *r = req_of(p);
+	size_t i;
+
+	mark(r, at, len);
+	if (r->in_value) {
+		r->in_value = false;
+		r->field_len = 0;
+		r->field_over = false;
+	}
+	for (i = 0; i < len; i++) {
+		if (r->field_len + 1 >= sizeof(r->field)) {
+			r->field_over = true;
+			break;
+		}
+		r->field[r->field_len++] =
+		    (char)((at[i] >= 'A' && at[i] <= 'Z') ? at[i] + ('a' - 'A')
+		                                          : at[i]);
+	}
+	r->field[r->field_len] = '\0';
+	return 0;
+}
+
+static void
+hval_append(struct wrk_hval *v, const char *at, size_t len)
+{
+	if (v->over)
+		return;
+	if (len >= sizeof(v->v) - v->len) {
+		v->over = true;
+		return;
+	}
+	memcpy(v->v + v->len, at, len);
+	v->len += len;
+	v->v[v->len] = '\0';
+}
+
+static int
+on_header_value(http_parser *p, const char *at, size_t len)
+{
+	struct wrk_req *r = req_of(p);
+	int k;
+
+	mark(r, at, len);
+	if (!r->in_value) {
+		r->in_value = true;
+		r->cur = -1;
+		for (k = 0; k < HDR_COUNT && !r->field_over; k++)
+			if (strcmp(r->field, hdr_names[k]) == 0)
+				r->cur = k;
+		/* A repeated header is one comma-separated list. */
+		if (r->cur >= 0 && r->hdr[r->cur].len > 0)
+			hval_append(&r->hdr[r->cur], ", ", 2);
+	}
+	if (r->cur >= 0)
+		hval_append(&r->hdr[r->cur], at, len);
+	return 0;
+}
+
+static int
+on_headers_complete(http_parser *p)
+{
+	struct wrk_conn *c = p->data;
+	struct wrk_req *r = &c->c_req;
+
+	r->headers_done = true;
+	r->head_len += r->mark;
+	if (r->head_len > c->c_h->h_lim.max_header_bytes)
+		r->err = 431;
+	else if (p->http_major != 1 || p->http_minor > 1)
+		r->err = 505;
+	else if ((p->flags & F_CONTENTLENGTH) &&
+	    p->content_length > WRK_BODY_MAX)
+		r->err = 413;
+	return r->err != 0 ? -1 : 0;
+}
+
+/* Bodies are not used by any endpoint: read, count and drop them. */
+static int
+on_body(http_parser *p, const char *at, size_t len)
+{
+	struct wrk_req *r = req_of(p);
+
+	(void)at;
+	r->body_len += len;
+	if (r->body_len > WRK_BODY_MAX) {
+		r->err = 413;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+on_message_complete(http_parser *p)
+{
+	req_of(p)->complete = true;
+	http_parser_pause(p, 1);
+	return 0;
+}
+
+static const http_parser_settings settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+void
+wrk_req_init(struct wrk_conn *c)
+{
+	http_parser_init(&c->c_parser, HTTP_REQUEST);
+	c->c_parser.data = c;
+	wrk_req_reset(c);
+}
+
+/* Forget the last request and let the parser go on to the next one. */
+void
+wrk_req_reset(struct wrk_conn *c)
+{
+	struct wrk_req *r = &c->c_req;
+	char *url = r->url;
+	int k;
+
+	r->url_len = 0;
+	url[0] = '\0';
+	r->field_len = 0;
+	r->field_over = false;
+	r->in_value = false;
+	r->cur = -1;
+	for (k = 0; k < HDR_COUNT; k++) {
+		r->hdr[k].len = 0;
+		r->hdr[k].over = false;
+		r->hdr[k].v[0] = '\0';
+	}
+	r->head_len = 0;
+	r->body_len = 0;
+	r->err = 0;
+	r->headers_done = false;
+	r->complete = false;
+	if (c->c_roff == c->c_rlen)
+		c->c_roff = c->c_rlen = 0;
+	r->begun = c->c_roff < c->c_rlen;
+	c->c_head = false;
+	c->c_sse = false;
+	http_parser_pause(&c->c_parser, 0);
+}
+
+/* A request we cannot read further is answered and ends the connection. */
+static void
+fail(struct wrk_conn *c, int status)
+{
+	c->c_close_after = true;
+	c->c_head = false;
+	wrk_resp_error(c, status, NULL);
+}
+
+static void
+dispatch(struct wrk_conn *c)
+{
+	struct wrk_http *h = c->c_h;
+	http_parser *p = &c->c_parser;
+	struct wrk_req *r = &c->c_req;
+	struct http_parser_url u;
+	const char *path = "/", *query = NULL;
+	size_t plen = 1, qlen = 0;
+	int st;
+
+	/*
+	 * While draining, the connection ends after this response unless
+	 * the client has already sent more: that is answered too.
+	 */
+	c->c_close_after = !http_should_keep_alive(p) || p->upgrade ||
+	    (h->h_draining && c->c_roff == c->c_rlen);
+	c->c_head = p->method == HTTP_HEAD;
+	if (p->method == HTTP_CONNECT) {
+		c->c_close_after = true;
+		wrk_resp_error(c, 405, "Allow: GET, HEAD");
+		return;
+	}
+	http_parser_url_init(&u);
+	if (http_parser_parse_url(r->url, r->url_len, 0, &u) != 0) {
+		fail(c, 400);
+		return;
+	}
+	if (u.field_set & (1 << UF_PATH)) {
+		path = r->url + u.field_data[UF_PATH].off;
+		plen = u.field_data[UF_PATH].len;
+	}
+	if (u.field_set & (1 << UF_QUERY)) {
+		query = r->url + u.field_data[UF_QUERY].off;
+		qlen = u.field_data[UF_QUERY].len;
+	}
+	if ((st = wrk_http_path_clean(
+	         path, plen, c->c_path, wrk_http_url_cap(c->c_h) + 1)) != 0) {
+		wrk_resp_error(c, st, NULL);
+		return;
+	}
+	if (strncmp(c->c_path, "__tend/", 7) == 0)
+		wrk_http_control(c, c->c_path + 7, query, qlen);
+	else if (p->method == HTTP_GET || p->method == HTTP_HEAD)
+		wrk_http_file(c, c->c_path);
+	else
+		wrk_resp_error(c, 405, "Allow: GET, HEAD");
+}
+
+/*
+ * Feed the parser the buffered input. Ends with either more input needed
+ * (all of it consumed, c_st still CS_READ) or a response built (CS_WRITE)
+ * and the parser paused in front of whatever follows the request.
+ */
+void
+wrk_req_parse(struct wrk_conn *c)
+{
+	struct wrk_req *r = &c->c_req;
+	http_parser *p = &c->c_parser;
+	const char *base = c->c_rbuf + c->c_roff;
+	size_t len = c->c_rlen - c->c_roff, n;
+	bool had_head = r->headers_done;
+	enum http_errno e;
+
+	r->chunk = base;
+	r->mark = 0;
+	n = http_parser_execute(p, &settings, base, len);
+	e = HTTP_PARSER_ERRNO(p);
+	c->c_roff += n;
+	if (!had_head && !r->headers_done)
+		r->head_len += n;
+	if (e != HPE_OK && e != HPE_PAUSED) {
+		if (r->err == 0 && e == HPE_HEADER_OVERFLOW)
+			r->err = 431;
+		else if (r->err == 0 && e == HPE_INVALID_METHOD)
+			r->err = 501; /* a method http_parser does not know */
+		else if (r->err == 0)
+			r->err = 400;
+		fail(c, r->err);
+		return;
+	}
+	if (!r->headers_done && r->head_len > c->c_h->h_lim.max_header_bytes) {
+		fail(c, 431);
+		return;
+	}
+	if (r->complete) {
+		dispatch(c);
+		return;
+	}
+	if (c->c_roff == c->c_rlen)
+		c->c_roff = c->c_rlen = 0;
+}

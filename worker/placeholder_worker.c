@@ -1,1 +1,0 @@
-int tend_worker_placeholder;
