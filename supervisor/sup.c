@@ -6,6 +6,7 @@
  * the config on SIGHUP, and at the end sweep every left-over descendant
  * and exit, re-raising the signal that stopped us.
  */
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -399,6 +400,12 @@ sup_run(struct sup *s)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Whatever fds our caller leaked to us (a shell's, an IDE's) must not
+	 * reach the jobs: they get 0, 1 and 2, nothing else.
+	 */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
+		log_warn("close_range(CLOSE_RANGE_CLOEXEC)");
 	ev_init(&s->grace, on_grace);
 	ev_init(&s->sweep, on_sweep);
 	ev_init(&s->worker_restart, NULL);

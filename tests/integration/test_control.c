@@ -191,6 +191,7 @@ Test(control, check_prints_the_normalised_config)
 	    WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 0, "%s", tp.out);
 	cr_assert(strstr(tp.out, "\"stop_timeout\"") != NULL, "%s", tp.out);
 	cr_assert(strstr(tp.out, "\"drain_timeout\"") != NULL, "%s", tp.out);
+	expect_no_process_left();
 }
 
 Test(control, version_help_and_usage_errors)
@@ -207,4 +208,5 @@ Test(control, version_help_and_usage_errors)
 	cr_assert(tp_wait_exit(&tp, 5000));
 	cr_assert(WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 2);
 	cr_assert(strstr(tp.out, "usage:") != NULL, "%s", tp.out);
+	expect_no_process_left();
 }
