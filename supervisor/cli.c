@@ -14,22 +14,25 @@
 
 static const char usage_text[] =
     "usage: tend [-c FILE]\n"
-    "       tend serve [ROOT] [--build CMD] [--http ADDR] [--udp ADDR]\n"
-    "                  [--udp-log FILE]\n"
+    "       tend serve [ROOT] [--build CMD [--watch PATH]...] [--http ADDR]\n"
+    "                  [--udp ADDR] [--udp-log FILE]\n"
     "       tend check [-c FILE]\n"
     "       tend --help | --version\n"
     "\n"
     "  tend            run the jobs of FILE (default ./tend.json); serve\n"
     "                  HTTP/UDP when it has a \"serve\" section\n"
     "  tend serve      serve ROOT (default .) over HTTP, building it with\n"
-    "                  CMD first and again on SIGUSR1, a UDP \"build\"\n"
-    "                  datagram or POST /__tend/build\n"
+    "                  CMD first and again on a change, SIGUSR1, a UDP\n"
+    "                  \"build\" datagram or POST /__tend/build\n"
     "  tend check      validate FILE and print it normalised\n"
     "\n"
     "  --http ADDR     HOST:PORT to serve on (default 127.0.0.1:8000;\n"
     "                  port 0 picks a free one)\n"
     "  --udp ADDR      HOST:PORT for the UDP event port (default: off)\n"
     "  --udp-log FILE  append every UDP log record to FILE\n"
+    "  --watch PATH    rebuild when PATH (a file, directory or glob such\n"
+    "                  as 'src/**/*.scss') changes; repeatable; without\n"
+    "                  --build, changes under ROOT reload the browser\n"
     "\n"
     "Ctrl-C lets a running build finish; press it again to abort the\n"
     "build, a third time to kill everything. See tend(1).\n";
@@ -55,6 +58,20 @@ set_str(char **dst, const char *src)
 {
 	free(*dst);
 	*dst = src ? strdup(src) : NULL;
+}
+
+static int
+strv_push(struct cfg_strv *sv, const char *s)
+{
+	char **v = realloc(sv->v, (sv->n + 2) * sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	sv->v = v;
+	if ((v[sv->n] = strdup(s)) == NULL)
+		return -1;
+	v[++sv->n] = NULL;
+	return 0;
 }
 
 static int
@@ -95,11 +112,14 @@ parse_serve(int argc, char **argv, struct cli *out)
 	    {"http", required_argument, NULL, 'H'},
 	    {"udp", required_argument, NULL, 'u'},
 	    {"udp-log", required_argument, NULL, 'l'},
+	    {"watch", required_argument, NULL, 'w'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct cfg *c = &out->cfg;
+	struct cfg_strv watch = {NULL, 0};
 	const char *build = NULL;
+	int rc = 0;
 	int ch;
 
 	cfg_init(c);
@@ -117,6 +137,10 @@ parse_serve(int argc, char **argv, struct cli *out)
 		case 'l':
 			set_str(&c->c_serve.s_udp_log, optarg);
 			break;
+		case 'w':
+			if (strv_push(&watch, optarg) == -1)
+				return usage_error("%sout of memory", "");
+			break;
 		case 'h':
 			usage(stdout);
 			out->mode = CLI_DONE;
@@ -129,12 +153,31 @@ parse_serve(int argc, char **argv, struct cli *out)
 	if (optind < argc)
 		set_str(&c->c_serve.s_root, argv[optind++]);
 	if (optind < argc)
-		return usage_error("unexpected argument \"%s\"", argv[optind]);
-	if (build != NULL && build[0] == '\0')
-		return usage_error("%s--build needs a command", "");
-	if (build != NULL && cfg_add_job(c, "build", build) == NULL)
-		return usage_error("%sout of memory", "");
-	return 0;
+		rc = usage_error("unexpected argument \"%s\"", argv[optind]);
+	else if (build != NULL && build[0] == '\0')
+		rc = usage_error("%s--build needs a command", "");
+	else if (build == NULL && watch.n > 0)
+		rc = usage_error("%s--watch needs --build (without a build, "
+		                 "changes under ROOT reload the browser)",
+		    "");
+	else if (build != NULL) {
+		/*
+		 * Nothing is watched unless named: watching "." by default
+		 * would rebuild forever on whatever the build writes.
+		 */
+		struct cfg_job *j = cfg_add_job(c, "build", build);
+		if (j == NULL)
+			rc = usage_error("%sout of memory", "");
+		else {
+			j->j_watch = watch;
+			watch.v = NULL;
+			watch.n = 0;
+		}
+	}
+	for (size_t i = 0; i < watch.n; i++)
+		free(watch.v[i]);
+	free(watch.v);
+	return rc;
 }
 
 int

@@ -57,7 +57,8 @@ env_overridden(const struct cfg_strv *env, const char *entry)
 {
 	size_t klen = strcspn(entry, "=");
 
-	if (strncmp(entry, "TEND_JOB=", 9) == 0)
+	if (strncmp(entry, "TEND_JOB=", 9) == 0 ||
+	    strncmp(entry, "TEND_CHANGED=", 13) == 0)
 		return true;
 	for (size_t i = 0; i < env->n; i++)
 		if (strncmp(env->v[i], entry, klen) == 0 &&
@@ -66,16 +67,19 @@ env_overridden(const struct cfg_strv *env, const char *entry)
 	return false;
 }
 
-/* tend's environment, the job's env on top, and TEND_JOB=name. */
+/*
+ * tend's environment, the job's env on top, TEND_JOB=name and, for a run
+ * started by file changes, TEND_CHANGED: the paths, one per line.
+ */
 static char **
-job_envp(const struct cfg_job *c, char *tend_job)
+job_envp(const struct cfg_job *c, char *tend_job, char *tend_changed)
 {
 	size_t n = 0, k = 0;
 	char **envp;
 
 	while (environ[n] != NULL)
 		n++;
-	envp = calloc(n + c->j_env.n + 2, sizeof(*envp));
+	envp = calloc(n + c->j_env.n + 3, sizeof(*envp));
 	if (envp == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
@@ -84,6 +88,8 @@ job_envp(const struct cfg_job *c, char *tend_job)
 	for (size_t i = 0; i < c->j_env.n; i++)
 		envp[k++] = c->j_env.v[i];
 	envp[k++] = tend_job;
+	if (tend_changed != NULL)
+		envp[k++] = tend_changed;
 	envp[k] = NULL;
 	return envp;
 }
@@ -233,6 +239,7 @@ job_start(struct job *j)
 	const struct cfg_job *c = j->j_cfg;
 	struct spawn_req req;
 	char tend_job[IPC_NAME_MAX + 16];
+	char *changed = NULL;
 	char **envp;
 	int p[2] = {-1, -1};
 	pid_t pid;
@@ -247,8 +254,19 @@ job_start(struct job *j)
 		goto fail;
 	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
 		goto fail;
-	if ((envp = job_envp(c, tend_job)) == NULL)
+	if (!pathset_empty(&j->j_changes)) {
+		size_t size = 16 + PATHSET_MAX * 256;
+		if ((changed = malloc(size)) == NULL)
+			goto fail;
+		memcpy(changed, "TEND_CHANGED=", 13);
+		pathset_join(&j->j_changes, "\n", changed + 13, size - 13);
+		pathset_clear(&j->j_changes);
+	}
+	envp = job_envp(c, tend_job, changed);
+	if (envp == NULL) {
+		free(changed);
 		goto fail;
+	}
 	spawn_req_init(&req);
 	req.argv = c->j_argv.v;
 	req.search = true;
@@ -259,6 +277,7 @@ job_start(struct job *j)
 	req.stderr_fd = p[1];
 	pid = spawn_start(&req);
 	free(envp);
+	free(changed);
 	if (pid == -1)
 		goto fail;
 	close(p[1]);
@@ -334,6 +353,7 @@ job_release(struct job *j)
 		close(j->j_out.fd);
 		j->j_out.fd = -1;
 	}
+	pathset_clear(&j->j_changes);
 }
 
 static void
@@ -347,6 +367,8 @@ job_finish(struct job *j)
 	ev_timer_stop(loop, &j->j_timeout);
 	ev_timer_stop(loop, &j->j_kill);
 	ev_timer_stop(loop, &j->j_straggler);
+	/* Its writes are done: their events count as this run's output. */
+	changes_poll(s);
 	j->j_state = JS_IDLE;
 	j->j_pgid = 0;
 	j->j_last_status = code;

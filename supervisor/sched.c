@@ -75,8 +75,8 @@ enqueue_with_deps(struct sup *s, struct job *j, unsigned depth)
 	enqueue(s, j);
 }
 
-static void
-trigger_one(struct sup *s, struct job *j)
+void
+sched_trigger_job(struct sup *s, struct job *j)
 {
 	if (j->j_cfg->j_kind == JOB_SERVICE) {
 		if (job_running(j)) {
@@ -105,8 +105,10 @@ trigger_one(struct sup *s, struct job *j)
 	case BUSY_SIGNAL:
 		job_signal(j, j->j_cfg->j_stop_signal, false);
 		j->j_stopping = false;
+		pathset_clear(&j->j_changes);
 		break;
 	case BUSY_IGNORE:
+		pathset_clear(&j->j_changes);
 		break;
 	}
 }
@@ -125,7 +127,7 @@ trigger_in_order(struct sup *s, struct job *j, bool *seen)
 		if (d != NULL)
 			trigger_in_order(s, d, seen);
 	}
-	trigger_one(s, j);
+	sched_trigger_job(s, j);
 }
 
 void
@@ -143,7 +145,7 @@ sched_trigger(struct sup *s, const char *name, const char *source)
 			return;
 		}
 		log_info("build \"%s\" requested by %s", name, source);
-		trigger_one(s, j);
+		sched_trigger_job(s, j);
 	} else {
 		bool *seen = calloc(s->njobs, sizeof(*seen));
 		log_info("build requested by %s", source);
@@ -159,6 +161,8 @@ announce_start(struct sup *s, struct job *j)
 {
 	struct ipc_msg m;
 
+	if (j->j_cfg->j_kind == JOB_TASK)
+		s->batch_active = true;
 	log_info("%s \"%s\" started", job_kind_word(j), j->j_cfg->j_name);
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_BUILD_STARTED;
@@ -180,11 +184,25 @@ sched_next(struct sup *s)
 		announce_start(s, j);
 		job_start(j);
 	}
+	/*
+	 * The builds of this batch are over: one reload for all of them, and
+	 * none if one failed (the worker shows that failure instead).
+	 */
+	if (s->batch_active && !changes_tasks_busy(s)) {
+		s->batch_active = false;
+		pathset_merge(&s->out_batch, &s->out_direct);
+		if (!s->batch_failed && s->stop.st == ST_RUNNING)
+			changes_send_reload(s, &s->out_batch);
+		pathset_clear(&s->out_batch);
+		s->batch_failed = false;
+	}
 }
 
 void
 sched_drop_queue(struct sup *s)
 {
+	for (size_t i = 0; i < s->njobs; i++)
+		pathset_clear(&s->jobs[i].j_changes);
 	if (s->nqueue > 0)
 		log_info("dropping %zu queued run%s", s->nqueue,
 		    s->nqueue == 1 ? "" : "s");
@@ -287,6 +305,8 @@ sched_job_done(struct sup *s, struct job *j)
 	    sizeof(m.u.build_finished.tail));
 	wproc_broadcast(s, &m);
 
+	if (j->j_cfg->j_kind == JOB_TASK && j->j_last_status != 0)
+		s->batch_failed = true;
 	if (j->j_cfg->j_kind == JOB_SERVICE)
 		service_ended(s, j);
 	else if (j->j_rerun && s->stop.st == ST_RUNNING) {

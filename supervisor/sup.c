@@ -237,6 +237,7 @@ make_jobs(struct sup *s)
 static void
 free_jobs(struct sup *s)
 {
+	ev_timer_stop(s->loop, &s->debounce);
 	for (size_t i = 0; i < s->njobs; i++)
 		job_release(&s->jobs[i]);
 	free(s->jobs);
@@ -268,6 +269,9 @@ sup_apply_pending_reload(struct sup *s)
 	if (make_jobs(s) == -1)
 		fatal("reload");
 	log_info("configuration reloaded from %s", s->cfg_file);
+	changes_stop(s);
+	if (changes_start(s) == -1)
+		log_warnx("reload: file watching is off");
 	if (s->serve)
 		wproc_retire(s);
 	sched_start_services(s);
@@ -434,6 +438,8 @@ sup_run(struct sup *s)
 		if (wproc_start(s) == -1)
 			return 1;
 	}
+	if (changes_start(s) == -1)
+		return 1;
 	sched_start_services(s);
 	if (has_tasks(s))
 		sched_trigger(s, NULL, "start-up");
@@ -442,6 +448,7 @@ sup_run(struct sup *s)
 
 	ev_run(s->loop, 0);
 
+	changes_stop(s);
 	close_listeners(s);
 	free_jobs(s);
 	cfg_free(&s->cfg);

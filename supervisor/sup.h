@@ -18,6 +18,7 @@
 #include "config.h"
 #include "ipc.h"
 #include "output.h"
+#include "pathset.h"
 #include "stop.h"
 
 struct sup;
@@ -51,6 +52,7 @@ struct job {
 	double j_backoff_s;
 	unsigned j_runs;
 	struct output j_output;
+	struct pathset j_changes; /* changed paths for the next run */
 	int j_last_status; /* exit code or 128+N; -1 before the first run */
 	uint32_t j_last_ms;
 };
@@ -103,6 +105,16 @@ struct sup {
 	ev_timer grace;
 	ev_timer sweep; /* final sweep of left-over descendants */
 	int sweep_rounds;
+
+	struct watch *watch; /* NULL when nothing is watched */
+	char root_clean[4096]; /* serve.root, cleaned, as events name it */
+	ev_timer debounce;
+	ev_tstamp debounce_first;
+	bool overflowed; /* events were lost: rebuild everything */
+	struct pathset out_batch; /* root changes during the running builds */
+	struct pathset out_direct; /* root changes with no build running */
+	bool batch_active; /* tasks ran since the last RELOAD */
+	bool batch_failed;
 	bool exiting;
 	int exit_code;
 	bool color;
@@ -134,6 +146,15 @@ void sched_start_services(struct sup *s);
 void sched_stop_services(struct sup *s);
 size_t sched_running(const struct sup *s);
 struct job *sched_find(struct sup *s, const char *name);
+
+void sched_trigger_job(struct sup *s, struct job *j);
+
+/* changes.c: file watching, debounce, reload batches */
+int changes_start(struct sup *s);
+void changes_stop(struct sup *s);
+void changes_poll(struct sup *s);
+bool changes_tasks_busy(const struct sup *s);
+void changes_send_reload(struct sup *s, struct pathset *out);
 
 /* wproc.c */
 int wproc_start(struct sup *s);

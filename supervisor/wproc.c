@@ -293,8 +293,7 @@ on_worker_exit(struct ev_loop *loop, ev_child *c, int revents)
 		if (s->stop.st != ST_RUNNING)
 			report_unclean(w, wstatus);
 		else if (w->w_bye && w->w_bye_signo != 0) {
-			log_info("worker stopped on signal %u; stopping",
-			    w->w_bye_signo);
+			/* Its Ctrl-C (or SIGTERM) is ours too: stop. */
 			sup_stop_event(
 			    s, SE_WORKER_STOPPED, (int)w->w_bye_signo);
 		} else
@@ -349,6 +348,8 @@ build_argv(struct sup *s, char **argv, size_t n, char *drain, char *parent)
 	}
 	if (!sv->s_livereload)
 		argv[i++] = "--no-livereload";
+	if (!sv->s_hold_during_build)
+		argv[i++] = "--no-hold";
 	if (sv->s_spa)
 		argv[i++] = "--spa";
 	argv[i] = NULL;

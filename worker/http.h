@@ -42,9 +42,16 @@ struct wrk_http_limits {
 	double header_timeout; /* seconds to receive a whole request head */
 	double keepalive_timeout; /* idle seconds between requests */
 	bool spa; /* unknown path without extension: /index.html */
+	/* Inject the live-reload client into HTML responses. */
+	bool livereload;
+	/* Longest a request waits while held for a build (wrk_http_hold). */
+	double hold_timeout;
 };
 
-/* Defaults: 8 KiB headers, 4 KiB URL, 10 s head, 60 s keep-alive. */
+/*
+ * Defaults: 8 KiB headers, 4 KiB URL, 10 s head, 60 s keep-alive, no SPA,
+ * no live reload, 10 s hold.
+ */
 void wrk_http_limits_default(struct wrk_http_limits *l);
 
 /*
@@ -69,6 +76,14 @@ void wrk_http_drain(struct wrk_http *h, double deadline);
 
 /* Close every connection now (a second interrupt). Counts them as cut. */
 void wrk_http_cut(struct wrk_http *h);
+
+/*
+ * Hold (on) or release (off) requests for files while a build writes
+ * them, so a browser never gets a half-written site. A held request is
+ * answered when released, or after hold_timeout. /__tend/ endpoints are
+ * never held. Idempotent.
+ */
+void wrk_http_hold(struct wrk_http *h, bool on);
 
 /* Send an event to every /__tend/events (Server-Sent Events) client. */
 void wrk_http_broadcast(

@@ -9,7 +9,7 @@
  * c_tmo is one timer whose meaning follows the state: CS_READ idle ->
  * keepalive_timeout (or header_timeout before the first request), CS_READ
  * with a request begun -> header_timeout, CS_WRITE -> stalled client,
- * CS_SSE -> ping, CS_LINGER -> give up discarding.
+ * CS_SSE -> ping, CS_HELD -> hold_timeout, CS_LINGER -> give up discarding.
  */
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
@@ -125,6 +125,7 @@ wrk_conn_close(struct wrk_conn *c, bool cut)
 	ev_io_stop(h->h_loop, &c->c_rio);
 	ev_io_stop(h->h_loop, &c->c_wio);
 	ev_timer_stop(h->h_loop, &c->c_tmo);
+	wrk_hold_forget(c);
 	close(c->c_fd);
 	if (c->c_ffd >= 0)
 		close(c->c_ffd);
@@ -140,7 +141,8 @@ wrk_conn_close(struct wrk_conn *c, bool cut)
 bool
 wrk_conn_busy(const struct wrk_conn *c)
 {
-	return c->c_st == CS_WRITE || (c->c_st == CS_READ && c->c_req.begun);
+	return c->c_st == CS_WRITE || c->c_st == CS_HELD ||
+	    (c->c_st == CS_READ && c->c_req.begun);
 }
 
 /*
@@ -292,6 +294,12 @@ wrk_conn_drive(struct wrk_conn *c)
 				return;
 			}
 			h->h_requests++;
+			/* One big injected page must not pin megabytes. */
+			if (c->c_wcap > WRK_WBUF_KEEP) {
+				free(c->c_wbuf);
+				c->c_wbuf = NULL;
+				c->c_wcap = 0;
+			}
 			if (c->c_sse && !c->c_close_after) {
 				c->c_st = CS_SSE;
 				ev_io_start(loop, &c->c_rio);
@@ -329,6 +337,8 @@ wrk_conn_drive(struct wrk_conn *c)
 			ev_io_stop(loop, &c->c_wio);
 			ev_io_start(loop, &c->c_rio);
 			return;
+		case CS_HELD:
+			/* wrk_hold_park stopped the watchers. */
 		case CS_LINGER:
 			return;
 		}
@@ -342,6 +352,9 @@ wrk_conn_drain(struct wrk_conn *c)
 	if (c->c_st == CS_SSE) {
 		wrk_sse_shutdown(c);
 		wrk_conn_drive(c);
+	} else if (c->c_st == CS_HELD) {
+		/* wrk_http_drain released the queue; this is a safety net. */
+		wrk_hold_release(c);
 	} else if (c->c_st == CS_READ && !c->c_req.complete) {
 		/* (complete in CS_READ: an ops callback drains mid-dispatch.)
 		 */
@@ -357,7 +370,7 @@ conn_rio_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct wrk_http *h = c->c_h;
 
 	(void)revents;
-	if (c->c_st == CS_WRITE) {
+	if (c->c_st == CS_WRITE || c->c_st == CS_HELD) {
 		ev_io_stop(loop, w);
 		return;
 	}
@@ -405,6 +418,10 @@ conn_tmo_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			wrk_conn_close(c, false);
 		else
 			wrk_sse_ping(c);
+		break;
+	case CS_HELD:
+		/* The build outlasted hold_timeout: serve what is there. */
+		wrk_hold_release(c);
 		break;
 	case CS_LINGER:
 		wrk_conn_close(c, false);

@@ -2,7 +2,8 @@
 /*
  * worker/http_control.c
  * The /__tend/ endpoints: status (JSON from ops), build (POST, loopback
- * peers only, through ops) and events (handed to http_sse.c). Also the
+ * peers only, through ops), events (handed to http_sse.c) and the
+ * live-reload client livereload.js (http_livereload_js.c). Also the
  * small pure helpers they need: loopback test, query parameter, JSON
  * string escaping.
  */
@@ -184,6 +185,19 @@ build(struct wrk_conn *c, const char *query, size_t qlen)
 	json(c, 202, body);
 }
 
+/*
+ * Served whether or not livereload is on, so a page may also include it
+ * by hand. Never held: a page waiting for a build still needs its client.
+ */
+static void
+livereload_js(struct wrk_conn *c)
+{
+	wrk_resp_start(c, 200);
+	WRK_OUT_LIT(c, "Cache-Control: no-cache\r\n");
+	wrk_resp_body(c, "text/javascript; charset=utf-8", wrk_livereload_js,
+	    wrk_livereload_js_len);
+}
+
 /* path is the cleaned path after "__tend/". */
 void
 wrk_http_control(
@@ -205,6 +219,11 @@ wrk_http_control(
 	} else if (strcmp(path, "events") == 0) {
 		if (get)
 			wrk_sse_start(c);
+		else
+			wrk_resp_error(c, 405, "Allow: GET, HEAD");
+	} else if (strcmp(path, "livereload.js") == 0) {
+		if (get)
+			livereload_js(c);
 		else
 			wrk_resp_error(c, 405, "Allow: GET, HEAD");
 	} else {

@@ -4,7 +4,9 @@
  * Static files: open a cleaned path under the root without ever leaving
  * it, directories (301 to the slash form, index.html), the SPA fallback,
  * and the response: validators, 304, a single byte range, HEAD, and the
- * body as a copy for small files or by sendfile from the open fd.
+ * body as a copy for small files or by sendfile from the open fd. HTML
+ * with live reload on is a whole copy with the script tag (http_inject.c):
+ * its own ETag, no ranges.
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -157,11 +159,15 @@ serve(struct wrk_conn *c, int fd, const struct stat *st, const char *name)
 {
 	const struct wrk_req *r = &c->c_req;
 	const struct wrk_hval *range = &r->hdr[HDR_RANGE];
+	const char *type = wrk_http_mime(name);
 	char etag[64], lm[WRK_DATE_LEN + 1], extra[64];
 	uint64_t size = (uint64_t)st->st_size, off = 0, cnt = size;
 	enum wrk_range rg = RANGE_IGNORE;
+	bool lr = wrk_inject_wanted(c, type, size);
 
 	wrk_http_etag(etag, sizeof(etag), &st->st_mtim, size);
+	if (lr)
+		wrk_inject_etag(etag, sizeof(etag));
 	wrk_http_date_fmt(st->st_mtim.tv_sec, lm);
 	if (not_modified(r, etag, st->st_mtim.tv_sec)) {
 		close(fd);
@@ -172,7 +178,11 @@ serve(struct wrk_conn *c, int fd, const struct stat *st, const char *name)
 		wrk_resp_end(c);
 		return;
 	}
-	if (range->len > 0 && !range->over &&
+	/*
+	 * The bytes of an injected page are not the file's, and a range of
+	 * them would be a guess (RFC 9110 14.2 lets a server ignore Range).
+	 */
+	if (!lr && range->len > 0 && !range->over &&
 	    if_range_holds(&r->hdr[HDR_IF_RANGE], etag, lm)) {
 		rg = wrk_http_range_parse(
 		    range->v, range->len, size, &off, &cnt);
@@ -186,19 +196,27 @@ serve(struct wrk_conn *c, int fd, const struct stat *st, const char *name)
 		}
 	}
 	wrk_resp_start(c, rg == RANGE_OK ? 206 : 200);
-	wrk_resp_hdr(c, "Content-Type: %s", wrk_http_mime(name));
-	wrk_resp_hdr(c, "Content-Length: %llu", (unsigned long long)cnt);
+	wrk_resp_hdr(c, "Content-Type: %s", type);
+	wrk_resp_hdr(c, "Content-Length: %llu",
+	    (unsigned long long)(cnt + (lr ? WRK_LR_TAG_LEN : 0)));
 	wrk_resp_hdr(c, "Last-Modified: %s", lm);
 	wrk_resp_hdr(c, "ETag: %s", etag);
+	if (lr)
+		WRK_OUT_LIT(c, "Accept-Ranges: none\r\n");
+	else
+		WRK_OUT_LIT(c, "Accept-Ranges: bytes\r\n");
 	/* A dev server's files change: revalidate each time (cheap, 304). */
-	WRK_OUT_LIT(c, "Accept-Ranges: bytes\r\nCache-Control: no-cache\r\n");
+	WRK_OUT_LIT(c, "Cache-Control: no-cache\r\n");
 	if (rg == RANGE_OK)
 		wrk_resp_hdr(c, "Content-Range: bytes %llu-%llu/%llu",
 		    (unsigned long long)off,
 		    (unsigned long long)(off + cnt - 1),
 		    (unsigned long long)size);
 	wrk_resp_end(c);
-	if (c->c_head || cnt == 0) {
+	if (c->c_head || (cnt == 0 && !lr)) {
+		close(fd);
+	} else if (lr) {
+		wrk_inject_body(c, fd, size);
 		close(fd);
 	} else if (cnt <= WRK_SMALL_FILE) {
 		copy_small(c, fd, off, cnt);

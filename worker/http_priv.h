@@ -41,6 +41,12 @@
 #define WRK_FD_HEADROOM 16 /* fds kept free for opening files */
 #define WRK_SEND_CHUNK (8u << 20) /* sendfile bytes per turn, for fairness */
 #define WRK_HDR_VAL 512 /* captured header value, longer ignored */
+#define WRK_WBUF_KEEP (64 * 1024) /* output buffer kept between responses */
+#define WRK_INJECT_MAX (8u << 20) /* larger HTML is sent unmodified */
+
+/* What live reload puts into HTML: before the last </body>, or at the end. */
+#define WRK_LR_TAG "<script src=\"/__tend/livereload.js\"></script>"
+#define WRK_LR_TAG_LEN (sizeof(WRK_LR_TAG) - 1)
 
 /* Request headers the server looks at; the parser handles the rest. */
 enum wrk_hdr {
@@ -80,6 +86,7 @@ enum wrk_conn_state {
 	CS_READ, /* waiting for, or reading, a request */
 	CS_WRITE, /* writing a response */
 	CS_SSE, /* an event stream, written to by broadcasts */
+	CS_HELD, /* a request parked by wrk_http_hold: no reading, no writing */
 	CS_LINGER /* output shut down, dropping input until EOF */
 };
 
@@ -89,6 +96,7 @@ struct wrk_conn {
 	ev_timer c_tmo; /* meaning depends on c_st, see conn_tmo_cb */
 	struct wrk_http *c_h;
 	LIST_ENTRY(wrk_conn) c_link;
+	TAILQ_ENTRY(wrk_conn) c_held; /* in h_held while CS_HELD */
 	int c_fd;
 	enum wrk_conn_state c_st;
 	http_parser c_parser;
@@ -122,11 +130,13 @@ struct wrk_http {
 	ev_timer h_accept_retry;
 	ev_timer h_drain_timer;
 	LIST_HEAD(, wrk_conn) h_conns;
+	TAILQ_HEAD(, wrk_conn) h_held; /* parked requests, oldest first */
 	size_t h_nconns;
 	uint64_t h_requests;
 	uint64_t h_connections;
 	uint64_t h_cut;
 	bool h_draining;
+	bool h_hold; /* park requests for files (wrk_http_hold) */
 	bool h_drained_sent;
 	unsigned h_visit;
 	time_t h_date_sec;
@@ -167,6 +177,22 @@ void wrk_resp_error(struct wrk_conn *, int, const char *);
 
 /* http_file.c */
 void wrk_http_file(struct wrk_conn *, char *);
+
+/* http_hold.c */
+void wrk_hold_park(struct wrk_conn *);
+void wrk_hold_release(struct wrk_conn *);
+void wrk_hold_release_all(struct wrk_http *);
+void wrk_hold_forget(struct wrk_conn *);
+
+/* http_inject.c */
+bool wrk_inject_wanted(const struct wrk_conn *, const char *, uint64_t);
+void wrk_inject_etag(char *, size_t);
+size_t wrk_inject_at(const char *, size_t);
+void wrk_inject_body(struct wrk_conn *, int, uint64_t);
+
+/* http_livereload_js.c */
+extern const char wrk_livereload_js[];
+extern const size_t wrk_livereload_js_len;
 
 /* http_control.c */
 void wrk_http_control(struct wrk_conn *, const char *, const char *, size_t);

@@ -6,6 +6,8 @@
  * request to the file, control or error responses. The parser is paused
  * after each message so that pipelined requests are answered one at a
  * time, in order; http_conn.c resumes it when the response is written.
+ * While the server holds (wrk_http_hold), a request for a file is parked
+ * instead of answered; /__tend/ endpoints and errors are never held.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -262,16 +264,19 @@ dispatch(struct wrk_conn *c)
 	}
 	if (strncmp(c->c_path, "__tend/", 7) == 0)
 		wrk_http_control(c, c->c_path + 7, query, qlen);
-	else if (p->method == HTTP_GET || p->method == HTTP_HEAD)
-		wrk_http_file(c, c->c_path);
-	else
+	else if (p->method != HTTP_GET && p->method != HTTP_HEAD)
 		wrk_resp_error(c, 405, "Allow: GET, HEAD");
+	else if (h->h_hold && !h->h_draining)
+		wrk_hold_park(c);
+	else
+		wrk_http_file(c, c->c_path);
 }
 
 /*
  * Feed the parser the buffered input. Ends with either more input needed
  * (all of it consumed, c_st still CS_READ) or a response built (CS_WRITE)
- * and the parser paused in front of whatever follows the request.
+ * or parked (CS_HELD), and the parser paused in front of whatever follows
+ * the request.
  */
 void
 wrk_req_parse(struct wrk_conn *c)

@@ -3,8 +3,9 @@
  * worker/http_server.c
  * The public face of the HTTP server (http.h): creation and teardown, the
  * listener and accept loop (bounded bursts, back-off when fds run short),
- * graceful drain with its deadline, cut, and stats. The listening
- * socket belongs to the caller and is never closed here.
+ * graceful drain with its deadline (which first releases held requests),
+ * cut, and stats. The listening socket belongs to the caller and is never
+ * closed here.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -29,6 +30,8 @@ wrk_http_limits_default(struct wrk_http_limits *l)
 	l->header_timeout = 10.0;
 	l->keepalive_timeout = 60.0;
 	l->spa = false;
+	l->livereload = false;
+	l->hold_timeout = 10.0;
 }
 
 size_t
@@ -206,6 +209,8 @@ wrk_http_new(struct ev_loop *loop, int listen_fd, const char *root,
 		h->h_lim.header_timeout = def.header_timeout;
 	if (h->h_lim.keepalive_timeout <= 0)
 		h->h_lim.keepalive_timeout = def.keepalive_timeout;
+	if (h->h_lim.hold_timeout <= 0)
+		h->h_lim.hold_timeout = def.hold_timeout;
 	if (ops != NULL)
 		h->h_ops = *ops;
 	h->h_loop = loop;
@@ -214,6 +219,7 @@ wrk_http_new(struct ev_loop *loop, int listen_fd, const char *root,
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < INT_MAX)
 		h->h_fd_limit = (int)rl.rlim_cur;
 	LIST_INIT(&h->h_conns);
+	TAILQ_INIT(&h->h_held);
 	ev_io_init(&h->h_accept, accept_cb, listen_fd, EV_READ);
 	ev_init(&h->h_accept_retry, accept_retry_cb);
 	ev_init(&h->h_drain_timer, drain_timer_cb);
@@ -240,6 +246,8 @@ wrk_http_drain(struct wrk_http *h, double deadline)
 	ev_io_stop(h->h_loop, &h->h_accept);
 	ev_timer_set(&h->h_drain_timer, deadline > 0 ? deadline : 0., 0.);
 	ev_timer_start(h->h_loop, &h->h_drain_timer);
+	/* A stop must never leave a request unanswered: serve what waits. */
+	wrk_hold_release_all(h);
 	wrk_http_visit(h, drain_one, NULL);
 	wrk_http_check_drained(h);
 }

@@ -61,7 +61,13 @@ wrk_sse_ping(struct wrk_conn *c)
 	wrk_conn_drive(c);
 }
 
-/* "event: NAME\n" then one "data: " line per line of data, then "\n". */
+/*
+ * "event: NAME\n", then one "data: " line per line of data, then "\n".
+ * A line break inside data would end the field (or, doubled, the event),
+ * so data is split where the SSE spec says a line ends: CRLF, LF or CR.
+ * The client joins the lines with "\n", which gives the data back (with
+ * LF for each break). The name loses its CR and LF.
+ */
 static char *
 frame(const char *event, const char *data, size_t *lenp)
 {
@@ -70,7 +76,7 @@ frame(const char *event, const char *data, size_t *lenp)
 	char *m;
 
 	for (s = data; *s != '\0'; s++)
-		lines += *s == '\n';
+		lines += *s == '\n' || *s == '\r';
 	cap = 8 + strlen(event) + strlen(data) + lines * 7 + 2;
 	if ((m = malloc(cap)) == NULL)
 		return NULL;
@@ -80,15 +86,17 @@ frame(const char *event, const char *data, size_t *lenp)
 		if (*s != '\r' && *s != '\n')
 			m[o++] = *s;
 	m[o++] = '\n';
-	s = data;
-	do {
+	for (s = data;; s++) {
 		memcpy(m + o, "data: ", 6);
 		o += 6;
-		for (; *s != '\0' && *s != '\n'; s++)
-			if (*s != '\r')
-				m[o++] = *s;
+		for (; *s != '\0' && *s != '\n' && *s != '\r'; s++)
+			m[o++] = *s;
 		m[o++] = '\n';
-	} while (*s++ != '\0');
+		if (*s == '\0')
+			break;
+		if (s[0] == '\r' && s[1] == '\n')
+			s++;
+	}
 	m[o++] = '\n';
 	*lenp = o;
 	return m;

@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <stdlib.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <ev.h>
 
 #include "log.h"
@@ -65,21 +67,62 @@ wrk_link_trigger(struct wrk *w, const char *job, const char *source)
 	wrk_link_send(w, &m);
 }
 
+static char *
+json_event(const char *job, const struct ipc_msg *fin, const char *paths)
+{
+	cJSON *o = cJSON_CreateObject(), *list;
+	char *out;
+
+	if (o == NULL)
+		return NULL;
+	if (job != NULL)
+		cJSON_AddStringToObject(o, "job", job);
+	if (fin != NULL) {
+		cJSON_AddNumberToObject(
+		    o, "status", fin->u.build_finished.status);
+		cJSON_AddStringToObject(o, "tail", fin->u.build_finished.tail);
+	}
+	if (paths != NULL && (list = cJSON_AddArrayToObject(o, "paths"))) {
+		const char *p = paths;
+		while (*p != '\0') {
+			size_t n = strcspn(p, "\n");
+			char one[IPC_PATHS_MAX];
+			memcpy(one, p, n);
+			one[n] = '\0';
+			cJSON_AddItemToArray(list, cJSON_CreateString(one));
+			p += n + (p[n] == '\n');
+		}
+	}
+	out = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return out;
+}
+
+static void
+broadcast(struct wrk *w, const char *event, char *data)
+{
+	if (w->livereload && data != NULL)
+		wrk_http_broadcast(w->http, event, data);
+	free(data);
+}
+
 static void
 build_started(struct wrk *w, const char *name)
 {
 	struct wrk_job *j = wrk_job_find(w, name);
-	char data[IPC_NAME_MAX + 16];
 
 	if (j == NULL)
 		j = wrk_job_add(w, name, false);
-	if (j != NULL) {
-		j->running = true;
-		j->runs++;
-	}
-	snprintf(data, sizeof(data), "{\"job\":\"%s\"}", name);
-	if (w->livereload)
-		wrk_http_broadcast(w->http, "building", data);
+	if (j == NULL)
+		return;
+	j->running = true;
+	j->runs++;
+	if (j->service)
+		return;
+	/* A browser must not get half of what this build writes. */
+	if (w->hold)
+		wrk_http_hold(w->http, true);
+	broadcast(w, "building", json_event(name, NULL, NULL));
 }
 
 static void
@@ -87,7 +130,6 @@ build_finished(struct wrk *w, const struct ipc_msg *m)
 {
 	struct wrk_job *j = wrk_job_find(w, m->u.build_finished.job);
 	struct wrk_build *b = &w->last_build;
-	char data[IPC_NAME_MAX + 64];
 
 	if (j != NULL) {
 		j->running = false;
@@ -104,11 +146,39 @@ build_finished(struct wrk *w, const struct ipc_msg *m)
 	b->end = wall_now();
 	memcpy(b->tail, m->u.build_finished.tail, sizeof(b->tail));
 	w->have_build = true;
-	snprintf(data, sizeof(data), "{\"job\":\"%s\",\"status\":%d}", b->job,
-	    b->status);
-	if (w->livereload)
-		wrk_http_broadcast(
-		    w->http, b->ok ? "reload" : "build-error", data);
+	/*
+	 * A success is announced by the RELOAD that ends the batch of
+	 * builds (one reload, however many tasks ran); a failure now.
+	 */
+	if (!b->ok) {
+		wrk_http_hold(w->http, false);
+		broadcast(w, "build-error", json_event(b->job, m, NULL));
+	}
+}
+
+/* Only stylesheets changed: swap them in place instead of reloading. */
+static bool
+only_css(const char *paths)
+{
+	const char *p = paths;
+
+	if (*p == '\0')
+		return false;
+	while (*p != '\0') {
+		size_t n = strcspn(p, "\n");
+		if (n < 4 || strncmp(p + n - 4, ".css", 4) != 0)
+			return false;
+		p += n + (p[n] == '\n');
+	}
+	return true;
+}
+
+static void
+reload(struct wrk *w, const char *paths)
+{
+	wrk_http_hold(w->http, false);
+	broadcast(w, only_css(paths) ? "css" : "reload",
+	    json_event(NULL, NULL, paths));
 }
 
 static void
@@ -129,8 +199,7 @@ handle(struct wrk *w, const struct ipc_msg *m)
 		build_finished(w, m);
 		break;
 	case MSG_RELOAD:
-		if (w->livereload)
-			wrk_http_broadcast(w->http, "reload", "{}");
+		reload(w, m->u.reload.paths);
 		break;
 	case MSG_STOP:
 		if (m->u.stop.deadline_ms > 0)

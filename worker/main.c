@@ -30,7 +30,7 @@ worker_usage(void)
 	fprintf(stderr,
 	    "usage: tend __worker --root DIR [--parent PID] [--http ADDR]\n"
 	    "       [--udp ADDR] [--udp-log FILE] [--drain-timeout S]\n"
-	    "       [--no-livereload] [--spa]\n"
+	    "       [--no-livereload] [--no-hold] [--spa]\n"
 	    "  fds: 3 socketpair to the supervisor, 4 HTTP listener,\n"
 	    "  5 UDP socket (with --udp)\n");
 	return 2;
@@ -47,6 +47,7 @@ parse_args(int argc, char **argv, struct wrk *w, bool *spa)
 	    {"udp-log", required_argument, NULL, 'l'},
 	    {"drain-timeout", required_argument, NULL, 'd'},
 	    {"no-livereload", no_argument, NULL, 'n'},
+	    {"no-hold", no_argument, NULL, 'o'},
 	    {"spa", no_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -74,6 +75,9 @@ parse_args(int argc, char **argv, struct wrk *w, bool *spa)
 			break;
 		case 'n':
 			w->livereload = false;
+			break;
+		case 'o':
+			w->hold = false;
 			break;
 		case 's':
 			*spa = true;
@@ -146,6 +150,7 @@ wrk_main(int argc, char **argv)
 
 	log_init("tend[worker]");
 	w.livereload = true;
+	w.hold = true;
 	w.drain_timeout = 5;
 	w.ipc_fd = 3;
 	w.http_fd = 4;
@@ -180,6 +185,7 @@ wrk_main(int argc, char **argv)
 		fatal("calloc");
 	wrk_http_limits_default(&limits);
 	limits.spa = spa;
+	limits.livereload = w.livereload;
 	if ((w.http = wrk_http_new(
 	         w.loop, w.http_fd, w.root, &limits, &hops)) == NULL)
 		fatal("cannot serve %s", w.root);

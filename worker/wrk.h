@@ -43,6 +43,7 @@ struct wrk {
 	const char *udp_log;
 	double drain_timeout;
 	bool livereload;
+	bool hold; /* serve.hold_during_build */
 	pid_t parent;
 
 	int ipc_fd;

@@ -2,16 +2,17 @@
 /*
  * tests/unit/test_worker_http_harness.c
  * The end-to-end harness for the worker's HTTP server: a temp tree, a
- * child process serving it with wrk_http on its own libev loop, and a
- * plain blocking client. The child drains on SIGUSR1, cuts on SIGUSR2,
- * stops on SIGTERM, writes its counters, frees everything and (under
- * ASan) runs a leak check before it exits, so every test checks leaks.
+ * child process serving it with wrk_http on its own libev loop (the
+ * client is in test_worker_http_client.c). The child drains on SIGUSR1,
+ * cuts on SIGUSR2, stops on SIGTERM, runs the commands of the control
+ * socket (hold, release, broadcast: srv_ctl), writes its counters, frees
+ * everything and (under ASan) runs a leak check before it exits, so every
+ * test checks leaks.
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -26,13 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
-
-#include <dirent.h>
 
 #include <criterion/criterion.h>
 
@@ -48,6 +47,7 @@ struct child {
 	struct wrk_http *h;
 	double deadline;
 	ev_signal usr1, usr2, term;
+	ev_io ctl;
 };
 
 static int
@@ -110,6 +110,37 @@ child_term(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* One byte per command; each is acknowledged once it has run. */
+static void
+child_ctl(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct child *ch =
+	    (struct child *)(void *)((char *)w - offsetof(struct child, ctl));
+	char cmd;
+	ssize_t n;
+
+	(void)revents;
+	n = read(w->fd, &cmd, 1);
+	if (n <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			ev_io_stop(loop, w);
+		return;
+	}
+	switch (cmd) {
+	case CTL_HOLD:
+		wrk_http_hold(ch->h, true);
+		break;
+	case CTL_RELEASE:
+		wrk_http_hold(ch->h, false);
+		break;
+	case CTL_NOTE:
+		wrk_http_broadcast(ch->h, "note", "one\ntwo\r\nthree");
+		break;
+	}
+	if (write(w->fd, &cmd, 1) != 1)
+		ev_io_stop(loop, w);
+}
+
 static void
 limit_fds(int spare)
 {
@@ -130,7 +161,8 @@ limit_fds(int spare)
 }
 
 static void
-child_main(const struct srv *s, int lfd, int ready, const struct srv_opts *o)
+child_main(
+    const struct srv *s, int lfd, int ready, int ctl, const struct srv_opts *o)
 {
 	struct wrk_http_limits lim;
 	struct wrk_http_ops ops;
@@ -158,6 +190,8 @@ child_main(const struct srv *s, int lfd, int ready, const struct srv_opts *o)
 	if (o->max_url_bytes > 0)
 		lim.max_url_bytes = o->max_url_bytes;
 	lim.spa = o->spa;
+	lim.livereload = o->livereload;
+	lim.hold_timeout = o->hold_timeout;
 	memset(&ops, 0, sizeof(ops));
 	ops.trigger_build = child_trigger;
 	ops.status_json = child_status;
@@ -171,6 +205,8 @@ child_main(const struct srv *s, int lfd, int ready, const struct srv_opts *o)
 	ev_signal_start(ch.loop, &ch.usr1);
 	ev_signal_start(ch.loop, &ch.usr2);
 	ev_signal_start(ch.loop, &ch.term);
+	ev_io_init(&ch.ctl, child_ctl, ctl, EV_READ);
+	ev_io_start(ch.loop, &ch.ctl);
 	if (write(ready, "r", 1) != 1)
 		_exit(4);
 	close(ready);
@@ -188,13 +224,42 @@ child_main(const struct srv *s, int lfd, int ready, const struct srv_opts *o)
 	ev_signal_stop(ch.loop, &ch.usr1);
 	ev_signal_stop(ch.loop, &ch.usr2);
 	ev_signal_stop(ch.loop, &ch.term);
+	ev_io_stop(ch.loop, &ch.ctl);
 	ev_loop_destroy(ch.loop);
 	close(lfd);
+	close(ctl);
 #ifdef __SANITIZE_ADDRESS__
 	leaks = __lsan_do_recoverable_leak_check();
 #endif
 	/* _exit: the test process's atexit handlers belong to Criterion. */
 	_exit(leaks ? 5 : 0);
+}
+
+void
+srv_write(const struct srv *s, const char *name, const char *content)
+{
+	char path[256], tmp[272];
+	FILE *f;
+
+	/* Written beside and renamed, as a build would, so no read is torn. */
+	snprintf(path, sizeof(path), "%s/%s", s->root, name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	cr_assert((f = fopen(tmp, "w")) != NULL, "fopen %s", tmp);
+	fputs(content, f);
+	cr_assert(fclose(f) == 0);
+	cr_assert(rename(tmp, path) == 0);
+}
+
+void
+srv_ctl(struct srv *s, char cmd)
+{
+	struct pollfd pfd = {.fd = s->ctl, .events = POLLIN};
+	char ack;
+
+	cr_assert(s->ctl >= 0, "no control socket");
+	cr_assert(write(s->ctl, &cmd, 1) == 1);
+	cr_assert(poll(&pfd, 1, 5000) == 1, "control command %c not run", cmd);
+	cr_assert(read(s->ctl, &ack, 1) == 1 && ack == cmd);
 }
 
 static void
@@ -269,10 +334,11 @@ srv_start(struct srv *s, const struct srv_opts *o)
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
 	struct pollfd pfd;
-	int lfd, ready[2], one = 1;
+	int lfd, ready[2], ctl[2], one = 1;
 	char b;
 
 	memset(s, 0, sizeof(*s));
+	s->ctl = -1;
 	memset(&none, 0, sizeof(none));
 	make_tree(s);
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -286,13 +352,17 @@ srv_start(struct srv *s, const struct srv_opts *o)
 	cr_assert(getsockname(lfd, (struct sockaddr *)&sa, &sl) == 0);
 	s->port = ntohs(sa.sin_port);
 	cr_assert(pipe2(ready, O_CLOEXEC) == 0);
+	cr_assert(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) == 0);
 	s->pid = fork();
 	cr_assert(s->pid >= 0);
 	if (s->pid == 0) {
 		close(ready[0]);
-		child_main(s, lfd, ready[1], o != NULL ? o : &none);
+		close(ctl[0]);
+		child_main(s, lfd, ready[1], ctl[1], o != NULL ? o : &none);
 	}
 	close(ready[1]);
+	close(ctl[1]);
+	s->ctl = ctl[0];
 	close(lfd);
 	pfd.fd = ready[0];
 	pfd.events = POLLIN;
@@ -351,6 +421,11 @@ void
 srv_cleanup(struct srv *s)
 {
 	srv_stop(s);
+	/* > 0: a zeroed srv that never started must not close stdin. */
+	if (s->ctl > 0) {
+		close(s->ctl);
+		s->ctl = -1;
+	}
 	if (s->dir[0] != '\0') {
 		nftw(s->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 		s->dir[0] = '\0';
@@ -371,254 +446,4 @@ srv_stats(const struct srv *s, uint64_t *req, uint64_t *conns, uint64_t *cut)
 	*req = a;
 	*conns = b;
 	*cut = c;
-}
-
-void
-cli_open(struct cli *c, const struct srv *s, int rcvbuf)
-{
-	struct timeval tv = {5, 0};
-	struct sockaddr_in sa;
-
-	c->len = 0;
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert(c->fd >= 0);
-	if (rcvbuf > 0)
-		setsockopt(
-		    c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)s->port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0,
-	    "connect: %s", strerror(errno));
-}
-
-void
-cli_close(struct cli *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-}
-
-void
-cli_sendn(struct cli *c, const void *p, size_t len)
-{
-	const char *b = p;
-	ssize_t n;
-
-	while (len > 0) {
-		n = send(c->fd, b, len, MSG_NOSIGNAL);
-		cr_assert(n > 0, "send: %s", strerror(errno));
-		b += n;
-		len -= (size_t)n;
-	}
-}
-
-void
-cli_send(struct cli *c, const char *s)
-{
-	cli_sendn(c, s, strlen(s));
-}
-
-static ssize_t
-fill(struct cli *c)
-{
-	ssize_t n;
-
-	if (c->len == sizeof(c->buf))
-		return -1;
-	do
-		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
-	while (n < 0 && errno == EINTR);
-	if (n > 0)
-		c->len += (size_t)n;
-	return n;
-}
-
-const char *
-resp_hdr(const struct resp *r, const char *name)
-{
-	static char val[1024];
-	const char *line, *end, *colon, *v;
-	size_t nlen = strlen(name), vlen;
-
-	line = strstr(r->head, "\r\n");
-	while (line != NULL && line[2] != '\r' && line[2] != '\0') {
-		line += 2;
-		end = strstr(line, "\r\n");
-		if (end == NULL)
-			break;
-		colon = memchr(line, ':', (size_t)(end - line));
-		if (colon != NULL && (size_t)(colon - line) == nlen &&
-		    strncasecmp(line, name, nlen) == 0) {
-			for (v = colon + 1; *v == ' '; v++)
-				;
-			vlen = (size_t)(end - v);
-			if (vlen >= sizeof(val))
-				vlen = sizeof(val) - 1;
-			memcpy(val, v, vlen);
-			val[vlen] = '\0';
-			return val;
-		}
-		line = end;
-	}
-	return NULL;
-}
-
-static void
-take(struct cli *c, void *dst, size_t n)
-{
-	memcpy(dst, c->buf, n);
-	memmove(c->buf, c->buf + n, c->len - n);
-	c->len -= n;
-}
-
-int
-cli_resp(struct cli *c, struct resp *r, bool no_body)
-{
-	const char *cl, *conn;
-	char *end;
-	size_t hl, need, have, cap;
-	ssize_t n;
-
-	memset(r, 0, sizeof(*r));
-	for (;;) {
-		end =
-		    c->len >= 4 ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL;
-		if (end != NULL)
-			break;
-		n = fill(c);
-		if (n <= 0) {
-			cr_assert(c->len == 0,
-			    "truncated response head (%zu "
-			    "bytes, n=%zd)",
-			    c->len, n);
-			return -1;
-		}
-	}
-	hl = (size_t)(end - c->buf) + 4;
-	cr_assert(hl < sizeof(r->head), "response head too long");
-	take(c, r->head, hl);
-	r->head[hl] = '\0';
-	cr_assert(sscanf(r->head, "HTTP/1.1 %d ", &r->status) == 1,
-	    "bad status line: %s", r->head);
-	conn = resp_hdr(r, "Connection");
-	r->closed = conn != NULL && strcasecmp(conn, "close") == 0;
-	cl = resp_hdr(r, "Content-Length");
-	if (no_body || r->status == 304 || r->status == 204) {
-		r->body = calloc(1, 1);
-		return 0;
-	}
-	if (cl != NULL) {
-		need = strtoull(cl, NULL, 10);
-		r->body = malloc(need + 1);
-		cr_assert(r->body != NULL);
-		have = c->len < need ? c->len : need;
-		take(c, r->body, have);
-		while (have < need) {
-			n = recv(c->fd, r->body + have, need - have, 0);
-			if (n < 0 && errno == EINTR)
-				continue;
-			cr_assert(n > 0, "body ended at %zu of %zu: %s", have,
-			    need, n == 0 ? "EOF" : strerror(errno));
-			have += (size_t)n;
-		}
-		r->body[need] = '\0';
-		r->body_len = need;
-		return 0;
-	}
-	/* No length: the body runs until the server closes. */
-	cap = c->len + 1;
-	r->body = malloc(cap);
-	r->body_len = c->len;
-	take(c, r->body, c->len);
-	while ((n = fill(c)) > 0) {
-		r->body = realloc(r->body, r->body_len + c->len + 1);
-		take(c, r->body + r->body_len, c->len);
-		r->body_len += (size_t)n;
-	}
-	r->body[r->body_len] = '\0';
-	r->closed = true;
-	return 0;
-}
-
-void
-resp_free(struct resp *r)
-{
-	free(r->body);
-	r->body = NULL;
-}
-
-char *
-cli_read_all(struct cli *c, size_t *lenp, bool *eof)
-{
-	size_t len = c->len, cap = c->len + 4096;
-	char *out = malloc(cap);
-	ssize_t n;
-
-	memcpy(out, c->buf, c->len);
-	c->len = 0;
-	*eof = false;
-	for (;;) {
-		if (cap - len < 4096)
-			out = realloc(out, cap *= 2);
-		n = recv(c->fd, out + len, cap - len - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0)
-			*eof = true;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	out[len] = '\0';
-	*lenp = len;
-	return out;
-}
-
-bool
-cli_eof(struct cli *c, double secs)
-{
-	struct timeval tv = {
-	    (time_t)secs, (suseconds_t)((secs - (double)(time_t)secs) * 1e6)};
-	char buf[4096];
-	ssize_t n;
-
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	c->len = 0;
-	for (;;) {
-		n = recv(c->fd, buf, sizeof(buf), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0)
-			return true;
-		if (n < 0)
-			return false; /* timeout, or RST instead of FIN */
-	}
-}
-
-bool
-cli_wait_for(struct cli *c, const char *needle)
-{
-	size_t nlen = strlen(needle);
-
-	while (c->len < nlen || memmem(c->buf, c->len, needle, nlen) == NULL)
-		if (fill(c) <= 0)
-			return false;
-	return true;
-}
-
-void
-fetch(const struct srv *s, const char *req, struct resp *r)
-{
-	struct cli c;
-
-	cli_open(&c, s, 0);
-	cli_send(&c, req);
-	cr_assert(cli_resp(&c, r, strncmp(req, "HEAD ", 5) == 0) == 0,
-	    "no response to %s", req);
-	cli_close(&c);
 }

@@ -3,7 +3,8 @@
  * tests/unit/test_worker_http_harness.h
  * A real HTTP server in a forked child (its own libev loop, wrk_http on a
  * 127.0.0.1 port-0 listener, a temp tree as root) and a blocking client
- * with timeouts, for the end-to-end tests of worker/http_*.c.
+ * with timeouts, for the end-to-end tests of worker/http_*.c. A control
+ * socket lets a test call into the child's server (srv_ctl).
  */
 #ifndef TEST_WORKER_HTTP_HARNESS_H
 #define TEST_WORKER_HTTP_HARNESS_H
@@ -23,6 +24,8 @@ struct srv_opts {
 	size_t max_header_bytes;
 	size_t max_url_bytes;
 	bool spa;
+	bool livereload;
+	double hold_timeout; /* 0: the server's default */
 	int spare_fds; /* > 0: RLIMIT_NOFILE = fds open at start + this */
 };
 
@@ -31,7 +34,13 @@ struct srv {
 	char root[96];
 	pid_t pid;
 	int port;
+	int ctl; /* our end of the control socket, or -1 */
 };
+
+/* Control commands, run by the child in its loop before it acknowledges. */
+#define CTL_HOLD 'H' /* wrk_http_hold(h, true) */
+#define CTL_RELEASE 'h' /* wrk_http_hold(h, false) */
+#define CTL_NOTE 'N' /* broadcast "note" with data "one\ntwo\r\nthree" */
 
 /* Make the tree and start the child; asserts on failure. */
 void srv_start(struct srv *, const struct srv_opts *);
@@ -43,6 +52,10 @@ void srv_cleanup(struct srv *);
 int srv_wait(struct srv *, double);
 /* Counters the child wrote at exit: requests connections cut. */
 void srv_stats(const struct srv *, uint64_t *, uint64_t *, uint64_t *);
+/* Run a control command in the child and wait until it has run. */
+void srv_ctl(struct srv *, char);
+/* Write content to name under root (replacing it). */
+void srv_write(const struct srv *, const char *, const char *);
 /* A file of size bytes under root with a position-derived pattern. */
 void srv_make_file(const struct srv *, const char *, size_t);
 unsigned char srv_pattern(size_t);

@@ -3,8 +3,9 @@
  * tests/unit/test_worker_http_pure.c
  * The HTTP server's pure helpers, without sockets: URL path cleaning,
  * byte ranges, entity tags, HTTP dates, content types, query parameters,
- * JSON strings and the loopback test.
+ * JSON strings, the loopback test, and where live reload puts its tag.
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -190,6 +191,53 @@ Test(http_etag, if_none_match_compares_weakly_across_a_list)
 	cr_assert(not(inm("\"a-1-2", "\"a-1-2\"")));
 	cr_assert(not(inm("", "\"a-1-2\"")));
 	cr_assert(not(inm("\"a-1-2\"x", "\"a-1-2x\"")));
+}
+
+/* wrk_inject_at on s copied flush against a guard page: no overread. */
+static size_t
+inject_at(const char *s)
+{
+	size_t len = strlen(s), pg = 4096, at;
+	char *m;
+
+	m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert(m != MAP_FAILED);
+	cr_assert(mprotect(m + pg, pg, PROT_NONE) == 0);
+	memcpy(m + pg - len, s, len);
+	at = wrk_inject_at(m + pg - len, len);
+	munmap(m, 2 * pg);
+	return at;
+}
+
+Test(http_inject, the_tag_goes_before_the_last_closing_body_in_any_case)
+{
+	cr_assert(eq(sz, inject_at("<body>x</body>"), 7));
+	cr_assert(eq(sz, inject_at("</body></body>\n"), 7));
+	cr_assert(eq(sz, inject_at("a</BODY>b</bOdY>c"), 9));
+	cr_assert(eq(sz, inject_at("</body>"), 0));
+	cr_assert(eq(sz, inject_at("</body></body"), 0));
+}
+
+Test(http_inject, without_a_closing_body_the_tag_goes_at_the_end)
+{
+	cr_assert(eq(sz, inject_at(""), 0));
+	cr_assert(eq(sz, inject_at("<p>"), 3));
+	cr_assert(eq(sz, inject_at("</body"), 6));
+	cr_assert(eq(sz, inject_at("</body >"), 8));
+	cr_assert(eq(sz, inject_at("</bodyx>"), 8));
+	cr_assert(eq(sz, inject_at("<<body>/body>"), 13));
+}
+
+Test(http_inject, the_injected_etag_is_marked_inside_the_quotes)
+{
+	char buf[64] = "\"5f5e100-abc-1000\"", tiny[8] = "\"abcd\"";
+
+	wrk_inject_etag(buf, sizeof(buf));
+	cr_assert(eq(str, buf, "\"5f5e100-abc-1000-lr\""));
+	/* No room: left alone rather than cut (a cut tag could match). */
+	wrk_inject_etag(tiny, sizeof(tiny));
+	cr_assert(eq(str, tiny, "\"abcd\""));
 }
 
 Test(http_date, dates_are_formatted_as_imf_fixdate)

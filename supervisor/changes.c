@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * supervisor/changes.c
+ * From file events to builds and browser reloads. A changed path goes to
+ * every job whose `watch` matches it; the served root is the build's
+ * output, so its changes never start a build: they are collected and,
+ * once the builds in flight have all succeeded, sent to the worker as one
+ * RELOAD (with no build, they are sent after the debounce: live-server
+ * style). Events are debounced: a burst (an editor's atomic save, a git
+ * checkout) waits for debounce_ms of quiet, at most DEBOUNCE_MAX_WAIT.
+ */
+#include <sys/stat.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ev.h>
+
+#include "glob.h"
+#include "log.h"
+#include "sup.h"
+#include "watch.h"
+
+#define DEBOUNCE_MAX_WAIT 1.0 /* s: a file written forever still builds */
+
+static bool
+under(const char *path, const char *dir, const char **rel)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, ".") == 0) {
+		*rel = path;
+		return true;
+	}
+	if (strncmp(path, dir, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return false;
+	*rel = path[n] == '/' ? path + n + 1 : path + n;
+	return true;
+}
+
+/* The job's pattern, made relative to tend's cwd like the event paths. */
+static void
+full_pattern(
+    const struct cfg_job *c, const char *pattern, char *out, size_t size)
+{
+	char joined[PATH_MAX];
+
+	if (c->j_cwd == NULL || pattern[0] == '/')
+		snprintf(joined, sizeof(joined), "%s", pattern);
+	else
+		snprintf(joined, sizeof(joined), "%s/%s", c->j_cwd, pattern);
+	glob_clean(joined, out, size);
+}
+
+static bool
+job_wants(const struct job *j, const char *path)
+{
+	const struct cfg_job *c = j->j_cfg;
+	char pat[PATH_MAX];
+	bool hit = false;
+
+	for (size_t i = 0; i < c->j_watch.n && !hit; i++) {
+		full_pattern(c, c->j_watch.v[i], pat, sizeof(pat));
+		hit = glob_match(pat, path);
+	}
+	for (size_t i = 0; i < c->j_ignore.n && hit; i++) {
+		const char *ig = c->j_ignore.v[i], *base = strrchr(path, '/');
+		/* As in .gitignore: a pattern without '/' names a file
+		 * anywhere. */
+		if (strchr(ig, '/') == NULL)
+			hit = !glob_match(ig, base ? base + 1 : path);
+		else {
+			full_pattern(c, ig, pat, sizeof(pat));
+			hit = !glob_match(pat, path);
+		}
+	}
+	return hit;
+}
+
+bool
+changes_tasks_busy(const struct sup *s)
+{
+	if (s->nqueue > 0)
+		return true;
+	for (size_t i = 0; i < s->njobs; i++)
+		if (s->jobs[i].j_cfg->j_kind == JOB_TASK &&
+		    job_running(&s->jobs[i]))
+			return true;
+	return false;
+}
+
+static void
+arm(struct sup *s)
+{
+	ev_tstamp now = ev_now(s->loop);
+	double wait = s->cfg.c_debounce_ms / 1000.0;
+
+	if (!ev_is_active(&s->debounce))
+		s->debounce_first = now;
+	else if (now + wait > s->debounce_first + DEBOUNCE_MAX_WAIT)
+		wait = s->debounce_first + DEBOUNCE_MAX_WAIT - now;
+	if (wait < 0)
+		wait = 0;
+	ev_timer_stop(s->loop, &s->debounce);
+	ev_timer_set(&s->debounce, wait, 0.);
+	ev_timer_start(s->loop, &s->debounce);
+}
+
+static void
+on_changed(void *arg, const char *path, bool is_dir)
+{
+	struct sup *s = arg;
+	const char *rel;
+	bool any = false;
+
+	if (s->stop.st != ST_RUNNING)
+		return;
+	if (s->serve && under(path, s->root_clean, &rel)) {
+		if (is_dir || rel[0] == '\0')
+			return;
+		if (changes_tasks_busy(s))
+			pathset_add(&s->out_batch, rel);
+		else {
+			pathset_add(&s->out_direct, rel);
+			arm(s);
+		}
+		return;
+	}
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct job *j = &s->jobs[i];
+		if (!is_dir && job_wants(j, path)) {
+			pathset_add(&j->j_changes, path);
+			any = true;
+		}
+	}
+	if (any)
+		arm(s);
+}
+
+static void
+on_overflow(void *arg)
+{
+	struct sup *s = arg;
+
+	s->overflowed = true;
+	arm(s);
+}
+
+/* Send the worker one RELOAD with what changed under the root. */
+void
+changes_send_reload(struct sup *s, struct pathset *out)
+{
+	struct ipc_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_RELOAD;
+	/* Too many to list: an empty list means "reload everything". */
+	if (out->dropped == 0)
+		pathset_join(
+		    out, "\n", m.u.reload.paths, sizeof(m.u.reload.paths));
+	if (strlen(m.u.reload.paths) + 512 > sizeof(m.u.reload.paths))
+		m.u.reload.paths[0] = '\0';
+	wproc_broadcast(s, &m);
+	pathset_clear(out);
+}
+
+static void
+on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sup *s =
+	    (struct sup *)((char *)w - offsetof(struct sup, debounce));
+	char summary[512];
+
+	(void)loop;
+	(void)revents;
+	if (s->stop.st != ST_RUNNING)
+		return;
+	if (s->overflowed) {
+		s->overflowed = false;
+		for (size_t i = 0; i < s->njobs; i++)
+			pathset_clear(&s->jobs[i].j_changes);
+		sched_trigger(s, NULL, "the file watcher (events were lost)");
+		return;
+	}
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct job *j = &s->jobs[i];
+		if (pathset_empty(&j->j_changes))
+			continue;
+		pathset_summary(&j->j_changes, summary, sizeof(summary));
+		log_info("changed: %s", summary);
+		sched_trigger_job(s, j);
+	}
+	sched_next(s);
+	if (!pathset_empty(&s->out_direct)) {
+		if (changes_tasks_busy(s))
+			pathset_merge(&s->out_batch, &s->out_direct);
+		else
+			changes_send_reload(s, &s->out_direct);
+	}
+}
+
+/*
+ * A pattern naming a file ("config.toml"), or a directory that does not
+ * exist yet, is watched through the nearest directory that does.
+ */
+static void
+watch_dir_of(char *base)
+{
+	struct stat st;
+	char *slash;
+
+	while (!(stat(base, &st) == 0 && S_ISDIR(st.st_mode))) {
+		if ((slash = strrchr(base, '/')) == NULL) {
+			strcpy(base, ".");
+			return;
+		}
+		*slash = '\0';
+	}
+}
+
+/* The trees to watch: each job's pattern bases, and the served root. */
+int
+changes_start(struct sup *s)
+{
+	struct watch_ops ops = {on_changed, on_overflow, s};
+	struct ignore *ig;
+	char pat[PATH_MAX], base[PATH_MAX];
+	bool want = s->serve && s->cfg.c_serve.s_livereload;
+
+	glob_clean(s->cfg.c_serve.s_root, s->root_clean, sizeof(s->root_clean));
+	ev_init(&s->debounce, on_debounce);
+	for (size_t i = 0; i < s->njobs; i++)
+		want = want || s->jobs[i].j_cfg->j_watch.n > 0;
+	if (!want)
+		return 0;
+	if ((ig = ignore_new()) == NULL || ignore_add_defaults(ig) == -1)
+		return -1;
+	for (size_t i = 0; i < s->cfg.c_ignore.n; i++)
+		ignore_add(ig, "", s->cfg.c_ignore.v[i]);
+	if ((s->watch = watch_new(s->loop, ig, &ops)) == NULL) {
+		ignore_free(ig);
+		return -1;
+	}
+	for (size_t i = 0; i < s->njobs; i++) {
+		const struct cfg_job *c = s->jobs[i].j_cfg;
+		for (size_t k = 0; k < c->j_watch.n; k++) {
+			full_pattern(c, c->j_watch.v[k], pat, sizeof(pat));
+			glob_base(pat, base, sizeof(base));
+			watch_dir_of(base);
+			if (watch_add_tree(s->watch, base) == -1)
+				return -1;
+		}
+	}
+	if (s->serve && s->cfg.c_serve.s_livereload &&
+	    watch_add_tree(s->watch, s->root_clean) == -1)
+		return -1;
+	log_info("watching %u director%s", watch_count(s->watch),
+	    watch_count(s->watch) == 1 ? "y" : "ies");
+	return 0;
+}
+
+/* A task ended: take the events its last writes queued before deciding. */
+void
+changes_poll(struct sup *s)
+{
+	if (s->watch != NULL)
+		watch_poll(s->watch);
+}
+
+void
+changes_stop(struct sup *s)
+{
+	ev_timer_stop(s->loop, &s->debounce);
+	watch_free(s->watch);
+	s->watch = NULL;
+	pathset_clear(&s->out_batch);
+	pathset_clear(&s->out_direct);
+}

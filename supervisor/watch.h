@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * supervisor/watch.h
+ * A recursive inotify watcher on one ev_io: whole trees, directories that
+ * appear later included, ignores applied (defaults, .gitignore files met
+ * on the way down), and a lost-events overflow reported, never hidden.
+ */
+#ifndef TEND_WATCH_H
+#define TEND_WATCH_H
+
+#include <stdbool.h>
+
+#include <ev.h>
+
+#include "ignore.h"
+
+struct watch;
+
+struct watch_ops {
+	/* path: relative to the cwd, cleaned; is_dir for directories. */
+	void (*changed)(void *arg, const char *path, bool is_dir);
+	/* The kernel dropped events (IN_Q_OVERFLOW); the trees were rescanned.
+	 */
+	void (*overflow)(void *arg);
+	void *arg;
+};
+
+/* The watcher takes ownership of ig (it adds .gitignore rules to it). */
+struct watch *watch_new(
+    struct ev_loop *loop, struct ignore *ig, const struct watch_ops *ops);
+
+/*
+ * Watch dir and every directory below it that is not ignored. Returns 0,
+ * or -1 after printing why (ENOSPC: the watch limit, and how to raise it).
+ */
+int watch_add_tree(struct watch *w, const char *dir);
+
+/* Read and deliver every event the kernel has queued now. */
+void watch_poll(struct watch *w);
+
+bool watch_ignored(const struct watch *w, const char *path, bool is_dir);
+unsigned watch_count(const struct watch *w); /* directories watched */
+void watch_free(struct watch *w);
+
+#endif

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * worker/http_hold.c
+ * Holding requests for files while a build writes them (wrk_http_hold):
+ * the queue of parked connections in arrival order, parking, and the
+ * release of one (its hold_timeout ran out, or the drain reached it) or of
+ * all (the build ended, or the server drains). A parked connection is in
+ * CS_HELD: it neither reads nor writes, and counts as busy for the drain.
+ * Its request is answered only when released, so what it gets is the
+ * finished build, including a file the build created or removed.
+ */
+#include <sys/queue.h>
+
+#include <stdbool.h>
+
+#include <ev.h>
+
+#include "http_priv.h"
+
+/*
+ * Called from dispatch for a complete GET or HEAD of a file while h_hold
+ * is set and the server is not draining. c_path keeps the cleaned path:
+ * nothing writes it while the parser is paused behind this request.
+ */
+void
+wrk_hold_park(struct wrk_conn *c)
+{
+	struct wrk_http *h = c->c_h;
+
+	c->c_st = CS_HELD;
+	TAILQ_INSERT_TAIL(&h->h_held, c, c_held);
+	ev_io_stop(h->h_loop, &c->c_rio);
+	ev_io_stop(h->h_loop, &c->c_wio);
+	wrk_conn_timer(c, h->h_lim.hold_timeout);
+}
+
+/* Off the queue without an answer: the connection is being closed. */
+void
+wrk_hold_forget(struct wrk_conn *c)
+{
+	if (c->c_st == CS_HELD)
+		TAILQ_REMOVE(&c->c_h->h_held, c, c_held);
+}
+
+/*
+ * Answer a parked request now, as dispatch would have, then run the
+ * connection on (it may hold pipelined requests). May close c. The caller
+ * ends with wrk_http_check_drained.
+ */
+void
+wrk_hold_release(struct wrk_conn *c)
+{
+	struct wrk_http *h = c->c_h;
+
+	if (c->c_st != CS_HELD)
+		return;
+	TAILQ_REMOVE(&h->h_held, c, c_held);
+	c->c_st = CS_READ;
+	/* dispatch's rule for a drain that began while the request waited. */
+	if (h->h_draining && c->c_roff == c->c_rlen)
+		c->c_close_after = true;
+	wrk_http_file(c, c->c_path);
+	wrk_conn_drive(c);
+}
+
+/*
+ * Release every parked request, oldest first. Each pass takes the head
+ * again: answering one may run an ops callback that drains, which
+ * releases the rest from inside this loop.
+ */
+void
+wrk_hold_release_all(struct wrk_http *h)
+{
+	struct wrk_conn *c;
+
+	while ((c = TAILQ_FIRST(&h->h_held)) != NULL)
+		wrk_hold_release(c);
+}
+
+void
+wrk_http_hold(struct wrk_http *h, bool on)
+{
+	if (h == NULL)
+		return;
+	h->h_hold = on;
+	if (on)
+		return;
+	wrk_hold_release_all(h);
+	wrk_http_check_drained(h);
+}
