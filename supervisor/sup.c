@@ -424,6 +424,11 @@ sup_run(struct sup *s)
 	}
 	if (make_jobs(s) == -1)
 		fatal("jobs");
+	/* Before any child exists: a watch limit error starts nothing. */
+	if (changes_start(s) == -1) {
+		close_listeners(s);
+		return 1;
+	}
 	watch_signal(s, &s->sig_int, SIGINT);
 	watch_signal(s, &s->sig_term, SIGTERM);
 	watch_signal(s, &s->sig_quit, SIGQUIT);
@@ -438,8 +443,6 @@ sup_run(struct sup *s)
 		if (wproc_start(s) == -1)
 			return 1;
 	}
-	if (changes_start(s) == -1)
-		return 1;
 	sched_start_services(s);
 	if (has_tasks(s))
 		sched_trigger(s, NULL, "start-up");
