@@ -22,6 +22,12 @@
 /* Largest accepted duration: about 31 years, still exact in any unit. */
 #define CFG_MAX_SECONDS 1e9
 #define CFG_MAX_DEBOUNCE_MS 60000
+/* restart_limit: beyond this "never give up" (0) is what was meant. */
+#define CFG_MAX_RESTART_LIMIT 1000
+#define CFG_RESTART_LIMIT 5
+/* The "ready" object's defaults. */
+#define CFG_READY_TIMEOUT 30.0
+#define CFG_READY_INTERVAL 0.1
 
 /* errors.c: the error sink. The path lives in err->e_path itself. */
 void cfg_err_clear(struct cfg_err *err, const char *file);
@@ -64,6 +70,8 @@ int cfg_get_enum(const cJSON *v, const char *const *names, size_t n, int *out,
 int cfg_get_signal(const cJSON *v, int *out, struct cfg_err *err);
 int cfg_get_addr(
     const cJSON *v, bool nullable, char **out, struct cfg_err *err);
+int cfg_get_uint(
+    const cJSON *v, unsigned max, unsigned *out, struct cfg_err *err);
 
 /* model.c */
 int cfg_strv_push(struct cfg_strv *sv, const char *s);
@@ -77,10 +85,19 @@ bool cfg_env_name_ok(const char *name, size_t len);
 /* load_job.c */
 int cfg_load_jobs(const cJSON *jobs, struct cfg *c, struct cfg_err *err);
 
+/*
+ * load_ready.c: a job's "ready" object, read (at the path "...ready") or,
+ * for a config built in code, checked (err->e_path is "jobs.NAME").
+ */
+int cfg_load_ready(const cJSON *v, struct cfg_ready *r, struct cfg_err *err);
+int cfg_check_ready(const struct cfg_ready *r, struct cfg_err *err);
+
 /* Names of enum values, indexed by the enum, for the loader and printer. */
 extern const char *const cfg_kind_names[2];
 extern const char *const cfg_busy_names[4];
 extern const char *const cfg_restart_names[3];
+/* "tcp", "http", ... by enum cfg_ready_kind; [READY_NONE] is "none". */
+extern const char *const cfg_ready_names[6];
 
 #define CFG_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

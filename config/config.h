@@ -21,6 +21,23 @@ struct cfg_strv {
 	size_t n;
 };
 
+/* How a job says it is ready for its dependants (a "ready" object). */
+enum cfg_ready_kind {
+	READY_NONE,   /* a task: when it succeeded; a service: when started */
+	READY_TCP,    /* r_target "HOST:PORT" accepts a connection */
+	READY_HTTP,   /* r_target "http://HOST:PORT/path" answers 2xx */
+	READY_FILE,   /* r_target (a path, relative to the job's cwd) exists */
+	READY_LOG,    /* a line of its output matches r_target (POSIX ERE) */
+	READY_NOTIFY, /* it sends READY=1 to $NOTIFY_SOCKET (sd_notify) */
+};
+
+struct cfg_ready {
+	enum cfg_ready_kind r_kind;
+	char *r_target;	   /* NULL for READY_NONE and READY_NOTIFY */
+	double r_timeout;  /* seconds, default 30; then it counts as failed */
+	double r_interval; /* seconds between probes (tcp, http, file), 0.1 */
+};
+
 struct cfg_job {
 	char *j_name;
 	enum cfg_job_kind j_kind;
@@ -36,6 +53,10 @@ struct cfg_job {
 	double j_stop_timeout; /* seconds, default 5 */
 	double j_timeout; /* seconds, 0 = none */
 	enum cfg_restart j_restart; /* service default on-failure */
+	/* Fast failures (dead within 10 s of starting) in a row before a
+	 * restarting service is given up; default 5, 0 = never give up. */
+	unsigned j_restart_limit;
+	struct cfg_ready j_ready;
 };
 
 struct cfg_serve {

@@ -214,3 +214,20 @@ cfg_get_addr(const cJSON *v, bool nullable, char **out, struct cfg_err *err)
 		    v);
 	return cfg_dup(v->valuestring, out, err);
 }
+
+/* A whole number from 0 to max, read from valuedouble (valueint saturates). */
+int
+cfg_get_uint(const cJSON *v, unsigned max, unsigned *out, struct cfg_err *err)
+{
+	double d = cJSON_IsNumber(v) ? v->valuedouble : -1;
+	char what[64];
+
+	/* Range first, so the cast is defined. */
+	if (!(d >= 0 && d <= max) || d != (double)(unsigned)d) {
+		snprintf(
+		    what, sizeof(what), "a whole number from 0 to %u", max);
+		return cfg_expected(err, what, v);
+	}
+	*out = (unsigned)d;
+	return 0;
+}

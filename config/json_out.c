@@ -89,6 +89,28 @@ cfg_env_json(struct cfg_out *o, const struct cfg_strv *env)
 	return obj;
 }
 
+/* null for no probe, else the probe with its timing spelled out. */
+static cJSON *
+cfg_ready_json(struct cfg_out *o, const struct cfg_ready *r)
+{
+	const char *name;
+	cJSON *obj;
+
+	if (r->r_kind == READY_NONE || (int)r->r_kind < 0 ||
+	    r->r_kind > READY_NOTIFY)
+		return cJSON_CreateNull();
+	if ((obj = cJSON_CreateObject()) == NULL)
+		return NULL;
+	name = cfg_ready_names[r->r_kind];
+	if (r->r_kind == READY_NOTIFY)
+		cfg_add(o, obj, name, cJSON_CreateTrue());
+	else
+		cfg_add(o, obj, name, cfg_str(r->r_target));
+	cfg_add(o, obj, "timeout", cJSON_CreateNumber(r->r_timeout));
+	cfg_add(o, obj, "interval", cJSON_CreateNumber(r->r_interval));
+	return obj;
+}
+
 static cJSON *
 cfg_job_json(struct cfg_out *o, const struct cfg_job *j)
 {
@@ -118,6 +140,9 @@ cfg_job_json(struct cfg_out *o, const struct cfg_job *j)
 	cfg_add(o, obj, "timeout", cJSON_CreateNumber(j->j_timeout));
 	cfg_add(o, obj, "restart",
 	    cJSON_CreateString(cfg_restart_names[j->j_restart]));
+	cfg_add(
+	    o, obj, "restart_limit", cJSON_CreateNumber(j->j_restart_limit));
+	cfg_add(o, obj, "ready", cfg_ready_json(o, &j->j_ready));
 	return obj;
 }
 

@@ -26,11 +26,13 @@ enum cfg_job_key {
 	K_STOP_TIMEOUT,
 	K_TIMEOUT,
 	K_RESTART,
+	K_RESTART_LIMIT,
+	K_READY,
 };
 
 static const char *const cfg_job_keys[] = {"cmd", "kind", "cwd", "env", "after",
     "watch", "ignore", "on_busy", "stop_signal", "stop_timeout", "timeout",
-    "restart"};
+    "restart", "restart_limit", "ready"};
 
 /* A string runs with sh -c; an array is the argv itself. */
 static int
@@ -165,6 +167,12 @@ cfg_load_field(const cJSON *it, int key, struct cfg_job *j,
 		set->restart = true;
 		return cfg_get_enum(
 		    it, cfg_restart_names, 3, &set->v_restart, err);
+	case K_RESTART_LIMIT:
+		/* Allowed on a task too (ignored there), like on_busy. */
+		return cfg_get_uint(
+		    it, CFG_MAX_RESTART_LIMIT, &j->j_restart_limit, err);
+	case K_READY:
+		return cfg_load_ready(it, &j->j_ready, err);
 	}
 	return cfg_errf(err, "internal error: key %d", key);
 }

@@ -117,6 +117,11 @@ cfg_job_new(struct cfg *c, const char *name)
 	j->j_kind = JOB_TASK;
 	j->j_stop_timeout = 5;
 	j->j_timeout = 0;
+	/* Not kind-dependent, so not in cfg_job_defaults. */
+	j->j_restart_limit = CFG_RESTART_LIMIT;
+	j->j_ready.r_kind = READY_NONE;
+	j->j_ready.r_timeout = CFG_READY_TIMEOUT;
+	j->j_ready.r_interval = CFG_READY_INTERVAL;
 	cfg_job_defaults(j);
 	return j;
 }
@@ -197,6 +202,7 @@ cfg_job_free(struct cfg_job *j)
 	cfg_strv_free(&j->j_after);
 	cfg_strv_free(&j->j_watch);
 	cfg_strv_free(&j->j_ignore);
+	free(j->j_ready.r_target);
 }
 
 void

@@ -146,7 +146,14 @@ cfg_check_job(const struct cfg_job *j, struct cfg_err *err)
 	if (cfg_check_seconds(j->j_timeout, err) < 0)
 		return -1;
 	cfg_path_pop(err, mark);
-	return 0;
+
+	mark = cfg_path_push(err, "restart_limit");
+	if (j->j_restart_limit > CFG_MAX_RESTART_LIMIT)
+		return cfg_errf(err,
+		    "expected a whole number from 0 to %d, got %u",
+		    CFG_MAX_RESTART_LIMIT, j->j_restart_limit);
+	cfg_path_pop(err, mark);
+	return cfg_check_ready(&j->j_ready, err);
 }
 
 /* "after": every name known, not the job itself, not twice. */

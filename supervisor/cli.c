@@ -6,6 +6,7 @@
  * ways of starting tend are validated by the same cfg_validate.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,10 @@ static const char usage_text[] =
     "usage: tend [-c FILE]\n"
     "       tend serve [ROOT] [--build CMD [--watch PATH]...] [--http ADDR]\n"
     "                  [--udp ADDR] [--udp-log FILE]\n"
+    "       tend run [-c FILE] [-j N] [--keep-going] [JOB...]\n"
+    "       tend exec [--watch PATH]... [--restart | --queue] [--clear]\n"
+    "                 [--stop-signal SIG] [--stop-timeout S]\n"
+    "                 [--restart-on-failure] -- CMD [ARG...]\n"
     "       tend check [-c FILE]\n"
     "       tend --help | --version\n"
     "\n"
@@ -24,6 +29,11 @@ static const char usage_text[] =
     "  tend serve      serve ROOT (default .) over HTTP, building it with\n"
     "                  CMD first and again on a change, SIGUSR1, a UDP\n"
     "                  \"build\" datagram or POST /__tend/build\n"
+    "  tend run        run the named jobs (default: every task) and what\n"
+    "                  they depend on, -j at once, then print a summary\n"
+    "  tend exec       run one command supervised: signals forwarded,\n"
+    "                  exit status passed through, zombies reaped;\n"
+    "                  restarted on a change with --watch\n"
     "  tend check      validate FILE and print it normalised\n"
     "\n"
     "  --http ADDR     HOST:PORT to serve on (default 127.0.0.1:8000;\n"
@@ -180,6 +190,135 @@ parse_serve(int argc, char **argv, struct cli *out)
 	return rc;
 }
 
+static int
+parse_run(int argc, char **argv, struct cli *out)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"keep-going", no_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	char *end;
+	long n;
+	int ch;
+
+	out->cfg_file = "tend.json";
+	while ((ch = getopt_long(argc, argv, "c:j:kh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			out->cfg_file = optarg;
+			break;
+		case 'j':
+			n = strtol(optarg, &end, 10);
+			if (*end != '\0' || n < 1 || n > 1024)
+				return usage_error("-j: expected a number of "
+				                   "jobs from 1 to 1024, got "
+				                   "\"%s\"",
+				    optarg);
+			out->run_parallel = (unsigned)n;
+			break;
+		case 'k':
+			out->run_keep_going = true;
+			break;
+		case 'h':
+			usage(stdout);
+			out->mode = CLI_DONE;
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	out->run_jobs = argv + optind;
+	out->run_njobs = (size_t)(argc - optind);
+	return 0;
+}
+
+static int
+parse_signal_arg(const char *arg, int *out)
+{
+	int sig = cfg_signal_from_name(arg);
+
+	if (sig <= 0)
+		return usage_error("--stop-signal: unknown signal \"%s\"", arg);
+	*out = sig;
+	return 0;
+}
+
+static int
+parse_exec(int argc, char **argv, struct cli *out)
+{
+	static const struct option opts[] = {
+	    {"watch", required_argument, NULL, 'w'},
+	    {"restart", no_argument, NULL, 'r'},
+	    {"queue", no_argument, NULL, 'q'},
+	    {"stop-signal", required_argument, NULL, 's'},
+	    {"stop-timeout", required_argument, NULL, 't'},
+	    {"restart-on-failure", no_argument, NULL, 'f'},
+	    {"clear", no_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct exec_opts *o = &out->exec;
+	char *end;
+	int ch, rc;
+
+	o->watch = out->exec_watch;
+	o->on_change = EXEC_RESTART;
+	o->stop_signal = SIGTERM;
+	o->stop_timeout = 5;
+	/* "+": options end at the command, even without "--". */
+	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'w':
+			if (o->nwatch >= sizeof(out->exec_watch) /
+			        sizeof(out->exec_watch[0]))
+				return usage_error("%stoo many --watch", "");
+			o->watch[o->nwatch++] = optarg;
+			break;
+		case 'r':
+			o->on_change = EXEC_RESTART;
+			break;
+		case 'q':
+			o->on_change = EXEC_QUEUE;
+			break;
+		case 's':
+			if ((rc = parse_signal_arg(optarg, &o->stop_signal)))
+				return rc;
+			break;
+		case 't':
+			o->stop_timeout = strtod(optarg, &end);
+			if (*end != '\0' || end == optarg ||
+			    o->stop_timeout < 0)
+				return usage_error("--stop-timeout: expected "
+				                   "seconds >= 0, got \"%s\"",
+				    optarg);
+			break;
+		case 'f':
+			o->restart_on_failure = true;
+			break;
+		case 'C':
+			o->clear = true;
+			break;
+		case 'h':
+			usage(stdout);
+			out->mode = CLI_DONE;
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%sexec needs a command: tend exec -- CMD "
+		                   "[ARG...]",
+		    "");
+	o->argv = argv + optind;
+	return 0;
+}
+
 int
 cli_parse(int argc, char **argv, struct cli *out)
 {
@@ -198,6 +337,14 @@ cli_parse(int argc, char **argv, struct cli *out)
 	if (argc >= 2 && strcmp(argv[1], "serve") == 0) {
 		out->mode = CLI_SERVE;
 		return parse_serve(argc - 1, argv + 1, out);
+	}
+	if (argc >= 2 && strcmp(argv[1], "run") == 0) {
+		out->mode = CLI_RUN;
+		return parse_run(argc - 1, argv + 1, out);
+	}
+	if (argc >= 2 && strcmp(argv[1], "exec") == 0) {
+		out->mode = CLI_EXEC;
+		return parse_exec(argc - 1, argv + 1, out);
 	}
 	if (argc >= 2 && strcmp(argv[1], "check") == 0) {
 		out->mode = CLI_CHECK;

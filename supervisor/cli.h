@@ -7,13 +7,27 @@
 #define TEND_CLI_H
 
 #include "config.h"
+#include "exec.h"
 
-enum cli_mode { CLI_RUN_CONFIG, CLI_SERVE, CLI_CHECK, CLI_DONE };
+enum cli_mode {
+	CLI_RUN_CONFIG, /* tend [-c FILE] */
+	CLI_SERVE, /* tend serve ... */
+	CLI_CHECK, /* tend check */
+	CLI_RUN, /* tend run [-j N] [--keep-going] [JOB...] */
+	CLI_EXEC, /* tend exec [...] -- CMD */
+	CLI_DONE, /* --help or --version printed */
+};
 
 struct cli {
 	enum cli_mode mode;
-	const char *cfg_file; /* CLI_RUN_CONFIG, CLI_CHECK */
+	const char *cfg_file; /* CLI_RUN_CONFIG, CLI_CHECK, CLI_RUN */
 	struct cfg cfg; /* CLI_SERVE: built from the flags */
+	char **run_jobs; /* CLI_RUN: the named jobs (argv slice) */
+	size_t run_njobs;
+	unsigned run_parallel; /* -j N; 0: the number of CPUs */
+	bool run_keep_going;
+	struct exec_opts exec; /* CLI_EXEC */
+	char *exec_watch[64];
 };
 
 /*

@@ -57,8 +57,13 @@ env_overridden(const struct cfg_strv *env, const char *entry)
 {
 	size_t klen = strcspn(entry, "=");
 
+	/*
+	 * Ours to set. An inherited NOTIFY_SOCKET (tend under systemd) must
+	 * never let a job talk to systemd in tend's name.
+	 */
 	if (strncmp(entry, "TEND_JOB=", 9) == 0 ||
-	    strncmp(entry, "TEND_CHANGED=", 13) == 0)
+	    strncmp(entry, "TEND_CHANGED=", 13) == 0 ||
+	    strncmp(entry, "NOTIFY_SOCKET=", 14) == 0)
 		return true;
 	for (size_t i = 0; i < env->n; i++)
 		if (strncmp(env->v[i], entry, klen) == 0 &&
@@ -72,14 +77,15 @@ env_overridden(const struct cfg_strv *env, const char *entry)
  * started by file changes, TEND_CHANGED: the paths, one per line.
  */
 static char **
-job_envp(const struct cfg_job *c, char *tend_job, char *tend_changed)
+job_envp(const struct cfg_job *c, char *tend_job, char *tend_changed,
+    const char *notify)
 {
 	size_t n = 0, k = 0;
 	char **envp;
 
 	while (environ[n] != NULL)
 		n++;
-	envp = calloc(n + c->j_env.n + 3, sizeof(*envp));
+	envp = calloc(n + c->j_env.n + 4, sizeof(*envp));
 	if (envp == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
@@ -90,6 +96,8 @@ job_envp(const struct cfg_job *c, char *tend_job, char *tend_changed)
 	envp[k++] = tend_job;
 	if (tend_changed != NULL)
 		envp[k++] = tend_changed;
+	if (notify != NULL)
+		envp[k++] = (char *)notify;
 	envp[k] = NULL;
 	return envp;
 }
@@ -213,6 +221,12 @@ on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	job_signal(j, j->j_cfg->j_stop_signal, true);
 }
 
+static void
+on_line(void *arg, const char *line, size_t len)
+{
+	ready_line(arg, line, len);
+}
+
 void
 job_init(struct sup *s, struct job *j, const struct cfg_job *cfg)
 {
@@ -226,6 +240,8 @@ job_init(struct sup *s, struct job *j, const struct cfg_job *cfg)
 	ev_init(&j->j_kill, on_kill_timer);
 	ev_init(&j->j_straggler, on_straggler);
 	output_init(&j->j_output, cfg->j_name, s->color, STDOUT_FILENO);
+	j->j_output.o_line_fn = on_line;
+	j->j_output.o_line_arg = j;
 }
 
 /*
@@ -262,7 +278,7 @@ job_start(struct job *j)
 		pathset_join(&j->j_changes, "\n", changed + 13, size - 13);
 		pathset_clear(&j->j_changes);
 	}
-	envp = job_envp(c, tend_job, changed);
+	envp = job_envp(c, tend_job, changed, ready_prepare(j));
 	if (envp == NULL) {
 		free(changed);
 		goto fail;
@@ -294,6 +310,8 @@ job_start(struct job *j)
 		ev_timer_set(&j->j_timeout, c->j_timeout, 0.);
 		ev_timer_start(s->loop, &j->j_timeout);
 	}
+	j->j_ready = false;
+	ready_start(j, sched_job_ready);
 	return 0;
 
 fail:
@@ -354,6 +372,7 @@ job_release(struct job *j)
 		j->j_out.fd = -1;
 	}
 	pathset_clear(&j->j_changes);
+	ready_stop(j);
 }
 
 static void
@@ -364,6 +383,7 @@ job_finish(struct job *j)
 	double secs = ev_now(loop) - j->j_started;
 	int code = exit_code(j->j_wstatus);
 
+	ready_stop(j); /* a dead run must not turn ready later */
 	ev_timer_stop(loop, &j->j_timeout);
 	ev_timer_stop(loop, &j->j_kill);
 	ev_timer_stop(loop, &j->j_straggler);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "exec.h"
 #include "log.h"
 #include "sup.h"
 #include "worker.h"
@@ -68,6 +69,18 @@ main(int argc, char **argv)
 			return 2;
 		s.cfg_file = cli.cfg_file;
 		s.serve = s.cfg.c_serve.s_enabled;
+		break;
+	case CLI_EXEC:
+		return exec_run(&cli.exec);
+	case CLI_RUN:
+		if (load_config(cli.cfg_file, &s.cfg) == -1)
+			return 2;
+		s.cfg_file = cli.cfg_file;
+		s.run_mode = true;
+		s.run_parallel = cli.run_parallel;
+		s.run_keep_going = cli.run_keep_going;
+		s.run_targets = cli.run_jobs;
+		s.run_ntargets = cli.run_njobs;
 		break;
 	case CLI_SERVE:
 		if (cfg_validate(&cli.cfg, &err) == -1) {

@@ -56,6 +56,8 @@ emit(struct output *o, bool newline)
 	char line[sizeof(o->o_prefix) + OUTPUT_LINE_MAX + 1];
 	size_t n = 0;
 
+	if (o->o_line_fn != NULL)
+		o->o_line_fn(o->o_line_arg, o->o_line, o->o_len);
 	memcpy(line, o->o_prefix, o->o_prefix_len);
 	n = o->o_prefix_len;
 	memcpy(line + n, o->o_line, o->o_len);

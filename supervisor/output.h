@@ -23,6 +23,9 @@ struct output {
 	size_t o_tail_head;
 	size_t o_tail_len;
 	int o_fd; /* where lines go: tend's stdout */
+	/* Called with each whole line before it is written (a "log" probe). */
+	void (*o_line_fn)(void *arg, const char *line, size_t len);
+	void *o_line_arg;
 };
 
 void output_init(struct output *o, const char *name, bool color, int fd);

@@ -174,6 +174,10 @@ announce_start(struct sup *s, struct job *j)
 void
 sched_next(struct sup *s)
 {
+	if (s->run_mode) {
+		run_next(s);
+		return;
+	}
 	while (s->nqueue > 0 && s->stop.st == ST_RUNNING &&
 	    s->pending_cfg == NULL && !task_running(s)) {
 		struct job *j = &s->jobs[s->queue[0]];
@@ -201,6 +205,8 @@ sched_next(struct sup *s)
 void
 sched_drop_queue(struct sup *s)
 {
+	if (s->run_mode)
+		run_skip_pending(s);
 	for (size_t i = 0; i < s->njobs; i++)
 		pathset_clear(&s->jobs[i].j_changes);
 	if (s->nqueue > 0)
@@ -230,16 +236,21 @@ on_backoff(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 void
+sched_start_service(struct sup *s, struct job *j)
+{
+	j->j_backoff_s = BACKOFF_MIN;
+	ev_init(&j->j_backoff, on_backoff);
+	announce_start(s, j);
+	job_start(j);
+}
+
+void
 sched_start_services(struct sup *s)
 {
 	for (size_t i = 0; i < s->njobs; i++) {
 		struct job *j = &s->jobs[i];
-		if (j->j_cfg->j_kind != JOB_SERVICE || job_running(j))
-			continue;
-		j->j_backoff_s = BACKOFF_MIN;
-		ev_init(&j->j_backoff, on_backoff);
-		announce_start(s, j);
-		job_start(j);
+		if (j->j_cfg->j_kind == JOB_SERVICE && !job_running(j))
+			sched_start_service(s, j);
 	}
 }
 
@@ -275,8 +286,19 @@ service_ended(struct sup *s, struct job *j)
 	if (!again && j->j_cfg->j_restart != RESTART_ALWAYS &&
 	    !(failed && j->j_cfg->j_restart == RESTART_ON_FAILURE))
 		return;
-	if (ev_now(s->loop) - j->j_started > STABLE_AFTER)
+	if (ev_now(s->loop) - j->j_started > STABLE_AFTER) {
 		j->j_backoff_s = BACKOFF_MIN;
+		j->j_fast_fails = 0;
+	} else if (failed && !again)
+		j->j_fast_fails++;
+	/* A crash loop helps no one: say so and stop trying. */
+	if (j->j_cfg->j_restart_limit > 0 &&
+	    j->j_fast_fails >= j->j_cfg->j_restart_limit) {
+		log_warnx("service \"%s\" failed %u times in a row within "
+		          "%.0f s of starting; giving up (restart_limit)",
+		    j->j_cfg->j_name, j->j_fast_fails, STABLE_AFTER);
+		return;
+	}
 	if (again)
 		j->j_backoff_s = 0;
 	log_info("restarting service \"%s\" in %.1f s", j->j_cfg->j_name,
@@ -287,6 +309,31 @@ service_ended(struct sup *s, struct job *j)
 	j->j_backoff_s = j->j_backoff_s * 2 < BACKOFF_MIN ? BACKOFF_MIN
 	    : j->j_backoff_s * 2 > BACKOFF_MAX            ? BACKOFF_MAX
 	                                                  : j->j_backoff_s * 2;
+}
+
+/*
+ * The job's "ready" probe concluded. Ready: its dependants may start. Not
+ * ready in time: it counts as failed, so they are skipped, and a service
+ * that never became ready is stopped (and restarted per its policy).
+ */
+void
+sched_job_ready(struct job *j, bool ok, const char *why)
+{
+	struct sup *s = j->j_sup;
+
+	if (ok) {
+		j->j_ready = true;
+		log_info("%s \"%s\" is ready: %s", job_kind_word(j),
+		    j->j_cfg->j_name, why);
+	} else {
+		log_warnx("%s \"%s\" is not ready: %s", job_kind_word(j),
+		    j->j_cfg->j_name, why);
+		if (s->run_mode)
+			j->j_run = RUN_FAILED;
+		if (j->j_cfg->j_kind == JOB_SERVICE)
+			job_signal(j, j->j_cfg->j_stop_signal, true);
+	}
+	sched_next(s);
 }
 
 void
@@ -305,6 +352,13 @@ sched_job_done(struct sup *s, struct job *j)
 	    sizeof(m.u.build_finished.tail));
 	wproc_broadcast(s, &m);
 
+	if (s->run_mode) {
+		if (j->j_cfg->j_kind == JOB_SERVICE)
+			service_ended(s, j);
+		run_job_done(s, j);
+		sup_check_idle(s);
+		return;
+	}
 	if (j->j_cfg->j_kind == JOB_TASK && j->j_last_status != 0)
 		s->batch_failed = true;
 	if (j->j_cfg->j_kind == JOB_SERVICE)

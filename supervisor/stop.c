@@ -113,6 +113,12 @@ stop_step(struct stop *s, enum stop_event ev, int signo)
 		return SA_FINISH;
 	case SE_SUPERVISOR_IDLE:
 		return s->st == ST_RUNNING ? SA_NONE : SA_EXIT;
+	case SE_DONE:
+		/* A normal end: nothing to re-raise, the exit code says it. */
+		if (s->st != ST_RUNNING)
+			return SA_NONE;
+		s->st = ST_FINISHING;
+		return SA_FINISH;
 	}
 	return SA_NONE;
 }

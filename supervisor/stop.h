@@ -24,6 +24,7 @@ enum stop_event {
 	SE_GRACE_EXPIRED, /* shutdown.grace ran out after SIGTERM */
 	SE_WORKER_STOPPED, /* the worker stopped on its own interrupt */
 	SE_SUPERVISOR_IDLE, /* no job runs and no worker is left */
+	SE_DONE, /* tend run: every job ran; stop services and exit */
 };
 
 /* Actions, a bit set: the caller performs them in this order. */

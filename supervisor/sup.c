@@ -72,7 +72,9 @@ announce_finish(struct sup *s)
 static void
 do_finish(struct sup *s)
 {
-	announce_finish(s);
+	/* The normal end of `tend run` is not a stop to announce. */
+	if (s->stop.signo != 0 || !s->run_mode)
+		announce_finish(s);
 	sched_drop_queue(s);
 	sched_stop_services(s);
 	if (s->pending_cfg != NULL) {
@@ -286,6 +288,10 @@ sup_reload(struct sup *s)
 
 	if (s->stop.st != ST_RUNNING)
 		return 0;
+	if (s->run_mode) {
+		log_info("SIGHUP: tend run does not reload its configuration");
+		return 0;
+	}
 	if (s->cfg_file == NULL) {
 		log_info("SIGHUP: no config file to reload (started from the "
 		         "command line)");
@@ -424,8 +430,10 @@ sup_run(struct sup *s)
 	}
 	if (make_jobs(s) == -1)
 		fatal("jobs");
+	if (s->run_mode && run_select(s) == -1)
+		return 2;
 	/* Before any child exists: a watch limit error starts nothing. */
-	if (changes_start(s) == -1) {
+	if (!s->run_mode && changes_start(s) == -1) {
 		close_listeners(s);
 		return 1;
 	}
@@ -443,14 +451,20 @@ sup_run(struct sup *s)
 		if (wproc_start(s) == -1)
 			return 1;
 	}
-	sched_start_services(s);
-	if (has_tasks(s))
-		sched_trigger(s, NULL, "start-up");
-	else
-		sup_check_idle(s);
+	if (s->run_mode)
+		run_next(s);
+	else {
+		sched_start_services(s);
+		if (has_tasks(s))
+			sched_trigger(s, NULL, "start-up");
+		else
+			sup_check_idle(s);
+	}
 
 	ev_run(s->loop, 0);
 
+	if (s->run_mode)
+		run_summary(s);
 	changes_stop(s);
 	close_listeners(s);
 	free_jobs(s);

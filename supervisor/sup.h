@@ -19,6 +19,7 @@
 #include "ipc.h"
 #include "output.h"
 #include "pathset.h"
+#include "ready.h"
 #include "stop.h"
 
 struct sup;
@@ -27,6 +28,16 @@ enum job_state {
 	JS_IDLE, /* never ran, or finished */
 	JS_RUNNING, /* main process alive, or its output not yet at EOF */
 	JS_BACKOFF, /* service waiting to be restarted */
+};
+
+/* A job's part in `tend run`. */
+enum run_state {
+	RUN_NONE, /* not asked for */
+	RUN_PENDING, /* waits for its dependencies or a -j slot */
+	RUN_RUNNING,
+	RUN_OK,
+	RUN_FAILED,
+	RUN_SKIPPED, /* a dependency failed, or tend stopped first */
 };
 
 struct job {
@@ -50,9 +61,13 @@ struct job {
 	ev_timer j_backoff; /* service restart delay */
 	ev_tstamp j_started;
 	double j_backoff_s;
+	unsigned j_fast_fails; /* failures within STABLE_AFTER, in a row */
 	unsigned j_runs;
 	struct output j_output;
 	struct pathset j_changes; /* changed paths for the next run */
+	struct ready_probe j_probe; /* ready.c: its "ready" probe */
+	enum run_state j_run;
+	bool j_ready; /* its "ready" probe succeeded during this run */
 	int j_last_status; /* exit code or 128+N; -1 before the first run */
 	uint32_t j_last_ms;
 };
@@ -83,6 +98,11 @@ struct sup {
 	struct cfg *pending_cfg; /* reload waiting for the jobs to idle */
 	const char *cfg_file; /* NULL: built from the command line */
 	bool serve; /* HTTP/UDP worker wanted */
+	bool run_mode; /* tend run: to completion, then a summary */
+	unsigned run_parallel; /* -j; 0: the number of CPUs */
+	bool run_keep_going;
+	char **run_targets; /* job names given on the command line */
+	size_t run_ntargets;
 
 	struct job *jobs; /* parallel to cfg.c_jobs */
 	size_t njobs;
@@ -143,11 +163,20 @@ void sched_next(struct sup *s);
 void sched_job_done(struct sup *s, struct job *j);
 void sched_drop_queue(struct sup *s);
 void sched_start_services(struct sup *s);
+void sched_start_service(struct sup *s, struct job *j);
 void sched_stop_services(struct sup *s);
 size_t sched_running(const struct sup *s);
 struct job *sched_find(struct sup *s, const char *name);
 
 void sched_trigger_job(struct sup *s, struct job *j);
+void sched_job_ready(struct job *j, bool ok, const char *why);
+
+/* run.c: tend run */
+int run_select(struct sup *s);
+void run_next(struct sup *s);
+void run_job_done(struct sup *s, struct job *j);
+void run_skip_pending(struct sup *s);
+void run_summary(const struct sup *s);
 
 /* changes.c: file watching, debounce, reload batches */
 int changes_start(struct sup *s);

@@ -101,3 +101,13 @@ Test(stop, grace_expiry_while_running_is_ignored)
 	cr_assert_eq(stop_step(&s, SE_GRACE_EXPIRED, 0), SA_NONE);
 	cr_assert_eq(s.st, ST_RUNNING);
 }
+
+Test(stop, a_finished_run_stops_without_a_signal_to_reraise)
+{
+	cr_assert_eq(stop_step(&s, SE_DONE, 0), SA_FINISH);
+	cr_assert_eq(s.st, ST_FINISHING);
+	cr_assert_eq(s.signo, 0);
+	cr_assert_eq(stop_step(&s, SE_DONE, 0), SA_NONE);
+	/* Ctrl-C while services stop still escalates. */
+	cr_assert_eq(stop_step(&s, SE_INT, 0), SA_ABORT);
+}

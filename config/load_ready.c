@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * config/load_ready.c
+ * A job's "ready" object: which probe says the job is ready for its
+ * dependants ("tcp", "http", "file", "log" or "notify", exactly one) and
+ * how long and how often to try. The same target checks serve the loader
+ * and cfg_validate, so a file and the command line get the same messages.
+ * Probing itself is the supervisor's (supervisor/ready.c).
+ */
+#include <sys/types.h>
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "cfg_int.h"
+
+const char *const cfg_ready_names[6] = {
+    "none", "tcp", "http", "file", "log", "notify"};
+
+/* Keys of a "ready" object; the probes first, in enum cfg_ready_kind order. */
+enum { RK_TCP, RK_HTTP, RK_FILE, RK_LOG, RK_NOTIFY, RK_TIMEOUT, RK_INTERVAL };
+static const char *const cfg_ready_keys[] = {
+    "tcp", "http", "file", "log", "notify", "timeout", "interval"};
+
+#define CFG_PROBES "\"tcp\", \"http\", \"file\", \"log\", \"notify\""
+
+/* A connect needs a real port: 0 only makes sense when listening. */
+static int
+cfg_check_tcp(const char *s, struct cfg_err *err)
+{
+	char host[64];
+	unsigned port;
+
+	if (cfg_split_hostport(s, host, sizeof(host), &port) < 0 || port == 0)
+		return cfg_errf(err,
+		    "expected \"HOST:PORT\" with an IPv4 address, localhost "
+		    "or [IPv6] and a port from 1 to 65535, got \"%.80s\"",
+		    s);
+	return 0;
+}
+
+/*
+ * "http://HOST[:PORT][/PATH]". HOST is what cfg_split_hostport accepts,
+ * because the probe never resolves names (a DNS lookup would block the
+ * loop). The authority has a port when its last ':' follows its last ']'.
+ * supervisor/ready_net.c splits the URL by the same rule.
+ */
+static int
+cfg_check_http(const char *url, struct cfg_err *err)
+{
+	char auth[80], host[64];
+	const char *p, *colon, *rb;
+	unsigned port;
+	size_t alen;
+
+	if (strncasecmp(url, "https://", 8) == 0)
+		return cfg_errf(err,
+		    "https is not supported (the probe speaks plain "
+		    "HTTP/1.0); use an http:// URL, got \"%.80s\"",
+		    url);
+	if (strncmp(url, "http://", 7) != 0)
+		return cfg_errf(err,
+		    "expected a URL \"http://HOST[:PORT][/PATH]\", got "
+		    "\"%.80s\"",
+		    url);
+	/* The URL goes into a request line: no spaces, no CR or LF. */
+	for (p = url; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return cfg_errf(err,
+			    "expected a URL without spaces or control "
+			    "characters, got \"%.80s\"",
+			    url);
+	alen = strcspn(url + 7, "/");
+	if (alen == 0 || alen + sizeof(":80") > sizeof(auth))
+		goto bad;
+	memcpy(auth, url + 7, alen);
+	auth[alen] = '\0';
+	colon = strrchr(auth, ':');
+	rb = strrchr(auth, ']');
+	if (colon == NULL || (rb != NULL && colon < rb))
+		memcpy(auth + alen, ":80", sizeof(":80"));
+	if (cfg_split_hostport(auth, host, sizeof(host), &port) == 0 &&
+	    port != 0)
+		return 0;
+bad:
+	return cfg_errf(err,
+	    "expected \"http://HOST[:PORT][/PATH]\" with an IPv4 address, "
+	    "localhost or [IPv6] as HOST and a port from 1 to 65535, got "
+	    "\"%.80s\"",
+	    url);
+}
+
+/* Compiled here only to be checked; the supervisor compiles its own. */
+static int
+cfg_check_log(const char *re, struct cfg_err *err)
+{
+	char why[128];
+	regex_t rx;
+	int rc;
+
+	if ((rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB)) != 0) {
+		regerror(rc, &rx, why, sizeof(why));
+		return cfg_errf(
+		    err, "invalid regular expression \"%.80s\": %s", re, why);
+	}
+	regfree(&rx);
+	return 0;
+}
+
+/* The target of a probe that has one, at the current path. */
+static int
+cfg_check_target(enum cfg_ready_kind kind, const char *s, struct cfg_err *err)
+{
+	if (s == NULL || s[0] == '\0')
+		return cfg_errf(err, "expected a non-empty string");
+	switch (kind) {
+	case READY_TCP:
+		return cfg_check_tcp(s, err);
+	case READY_HTTP:
+		return cfg_check_http(s, err);
+	case READY_LOG:
+		return cfg_check_log(s, err);
+	default:
+		return 0;
+	}
+}
+
+/* Probe timing must move forward: 0 would time out at once or spin. */
+static int
+cfg_check_positive(double d, struct cfg_err *err)
+{
+	if (d > 0 && d <= CFG_MAX_SECONDS)
+		return 0;
+	return cfg_errf(err,
+	    "expected a number of seconds > 0 and <= 1000000000, got %g", d);
+}
+
+static int
+cfg_load_probe(
+    const cJSON *v, enum cfg_ready_kind kind, char **out, struct cfg_err *err)
+{
+	char got[80];
+
+	if (kind == READY_NOTIFY) {
+		if (cJSON_IsTrue(v))
+			return 0;
+		cfg_json_desc(v, got, sizeof(got));
+		return cfg_errf(err, "expected true, got %s", got);
+	}
+	if (!cJSON_IsString(v)) {
+		cfg_json_desc(v, got, sizeof(got));
+		return cfg_errf(
+		    err, "expected a non-empty string, got %s", got);
+	}
+	if (cfg_check_target(kind, v->valuestring, err) < 0)
+		return -1;
+	free(*out);
+	if ((*out = strdup(v->valuestring)) == NULL)
+		return cfg_errf(err, "out of memory");
+	return 0;
+}
+
+/* Not cfg_get_seconds: its "expected >= 0" would mislead about 0. */
+static int
+cfg_load_timing(const cJSON *v, double *out, struct cfg_err *err)
+{
+	char got[80];
+
+	if (!cJSON_IsNumber(v) ||
+	    !(v->valuedouble > 0 && v->valuedouble <= CFG_MAX_SECONDS)) {
+		cfg_json_desc(v, got, sizeof(got));
+		return cfg_errf(err,
+		    "expected a number of seconds > 0 and <= 1000000000, got "
+		    "%s",
+		    got);
+	}
+	*out = v->valuedouble;
+	return 0;
+}
+
+/*
+ * err->e_path ends in "ready". null is "no probe", which is also how
+ * cfg_to_json prints READY_NONE. Everything read lands in r at once, so
+ * that cfg_free releases it when a later key is wrong.
+ */
+int
+cfg_load_ready(const cJSON *v, struct cfg_ready *r, struct cfg_err *err)
+{
+	const char *probe = NULL;
+	const cJSON *it;
+	char got[80];
+	size_t mark;
+	int key, rc;
+
+	if (cJSON_IsNull(v)) {
+		free(r->r_target);
+		r->r_target = NULL;
+		r->r_kind = READY_NONE;
+		return 0;
+	}
+	if (!cJSON_IsObject(v)) {
+		cfg_json_desc(v, got, sizeof(got));
+		return cfg_errf(err,
+		    "expected an object with one of " CFG_PROBES
+		    ", or null, got %s",
+		    got);
+	}
+	if (cfg_get_object(v, err) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, v)
+	{
+		if ((key = cfg_key_index(it, cfg_ready_keys,
+		         CFG_NELEM(cfg_ready_keys), err)) < 0)
+			return -1;
+		/* A second probe is reported where both are visible. */
+		if (key <= RK_NOTIFY && probe != NULL)
+			return cfg_errf(err,
+			    "expected exactly one of " CFG_PROBES
+			    ", got both \"%s\" and \"%s\"",
+			    probe, it->string);
+		mark = cfg_path_push(err, it->string);
+		if (key == RK_TIMEOUT)
+			rc = cfg_load_timing(it, &r->r_timeout, err);
+		else if (key == RK_INTERVAL)
+			rc = cfg_load_timing(it, &r->r_interval, err);
+		else {
+			probe = it->string;
+			r->r_kind = (enum cfg_ready_kind)(key + READY_TCP);
+			rc = cfg_load_probe(it, r->r_kind, &r->r_target, err);
+		}
+		if (rc < 0)
+			return -1;
+		cfg_path_pop(err, mark);
+	}
+	if (probe == NULL)
+		return cfg_errf(
+		    err, "expected exactly one of " CFG_PROBES ", got none");
+	return 0;
+}
+
+/* The same rules for a struct built in code; err->e_path is "jobs.NAME". */
+int
+cfg_check_ready(const struct cfg_ready *r, struct cfg_err *err)
+{
+	size_t mark, inner;
+
+	if (r->r_kind == READY_NONE)
+		return 0;
+	mark = cfg_path_push(err, "ready");
+	if ((int)r->r_kind < 0 || r->r_kind > READY_NOTIFY)
+		return cfg_errf(err,
+		    "expected exactly one of " CFG_PROBES ", got kind %d",
+		    (int)r->r_kind);
+	if (r->r_kind != READY_NOTIFY) {
+		inner = cfg_path_push(err, cfg_ready_names[r->r_kind]);
+		if (cfg_check_target(r->r_kind, r->r_target, err) < 0)
+			return -1;
+		cfg_path_pop(err, inner);
+	}
+	inner = cfg_path_push(err, "timeout");
+	if (cfg_check_positive(r->r_timeout, err) < 0)
+		return -1;
+	cfg_path_pop(err, inner);
+	inner = cfg_path_push(err, "interval");
+	if (cfg_check_positive(r->r_interval, err) < 0)
+		return -1;
+	cfg_path_pop(err, inner);
+	cfg_path_pop(err, mark);
+	return 0;
+}

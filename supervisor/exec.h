@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * supervisor/exec.h
+ * `tend exec`: one command, supervised as a correct wrapper and init.
+ */
+#ifndef TEND_EXEC_H
+#define TEND_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum exec_busy { EXEC_RESTART, EXEC_QUEUE };
+
+struct exec_opts {
+	char **argv; /* the command, NULL-terminated (not owned) */
+	char **watch; /* --watch paths (not owned) */
+	size_t nwatch;
+	enum exec_busy on_change; /* --restart (default) or --queue */
+	int stop_signal; /* --stop-signal, default SIGTERM */
+	double stop_timeout; /* --stop-timeout, default 5 */
+	bool restart_on_failure;
+	bool clear; /* --clear: clear the screen before each run */
+};
+
+/*
+ * Run o->argv until it ends (or, with --watch, until interrupted).
+ * Returns the exit code to pass through (128+N for death by signal N);
+ * may instead re-raise a signal tend itself was stopped by.
+ */
+int exec_run(const struct exec_opts *o);
+
+#endif

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * supervisor/exec_priv.h
+ * The state `tend exec` shares between its files: the run (main process,
+ * process group, stop and sweep timers), what happens when it ends, the
+ * terminal, the watcher and the signal watchers. One instance, static,
+ * driven by the default libev loop.
+ */
+#ifndef TEND_EXEC_PRIV_H
+#define TEND_EXEC_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <termios.h>
+
+#include <ev.h>
+
+#include "exec.h"
+#include "pathset.h"
+
+#define XC_NSIG 9 /* the forwarded signals, see exec_signals.c */
+#define XC_BACKOFF_MIN 0.1 /* s: first restart after a failure */
+#define XC_BACKOFF_MAX 10.0 /* s: the delay doubles up to this */
+#define XC_BACKOFF_RESET 10.0 /* s: a run this long resets the delay */
+#define XC_DEBOUNCE 0.05 /* s of quiet after a change, as changes.c */
+#define XC_DEBOUNCE_MAX 1.0 /* s: a file written forever still reruns */
+
+struct watch;
+
+struct xc_tty {
+	bool t_isatty; /* stdin is a terminal */
+	bool t_handover; /* may give the foreground to the child */
+	bool t_may_stop; /* job control: tend stops when the child does */
+	bool t_saved_ok;
+	struct termios t_saved; /* the modes tend found: restored at exit */
+	bool t_child_ok;
+	struct termios t_child; /* the child's modes when it stopped */
+	pid_t t_given; /* the group we made the foreground, 0 if none */
+	bool t_warned_bg; /* said once that a --watch child hit SIGTTIN */
+};
+
+struct xc {
+	struct ev_loop *loop;
+	const struct exec_opts *o;
+	char cmd[160]; /* the command, for messages */
+	bool watching; /* --watch: tend outlives runs */
+	bool pid1;
+
+	/* The current run: from spawn until its last process is gone. */
+	bool active;
+	pid_t pid; /* main process; 0 once reaped */
+	pid_t pgid; /* its process group (== first pid) */
+	int wstatus; /* how the main process ended */
+	bool had_tty; /* it was given the terminal's foreground */
+	bool stop_sent; /* tend asked this run to stop */
+	bool kill_sent; /* and then SIGKILLed it */
+	unsigned kill_polls; /* sweep rounds since SIGKILL */
+	unsigned runs;
+	ev_tstamp started;
+	ev_child child;
+	ev_timer deadline; /* SIGKILL after stop_timeout */
+	ev_timer sweep; /* every 10 ms: are the leftovers gone? */
+
+	/* What happens when the run ends. */
+	bool rerun; /* a change: start again (--restart, --queue) */
+	int told; /* INT, TERM or HUP sent to tend, 0 if none */
+	unsigned stop_asks; /* stop requests; the second insists */
+	bool exiting; /* leave the loop when the run ends */
+	bool done; /* xc_finish was called (perhaps before ev_run) */
+	int exit_code; /* what exec_run returns */
+	int exit_signo; /* or the signal it re-raises, 0 */
+	double backoff_s;
+	ev_timer backoff;
+
+	/* --watch */
+	struct watch *watch;
+	char **patterns; /* the --watch paths, cleaned */
+	bool overflowed; /* the kernel dropped events */
+	struct pathset changes; /* since the last start */
+	ev_timer debounce;
+	ev_tstamp debounce_first;
+
+	struct xc_tty tty;
+	ev_signal sigs[XC_NSIG];
+};
+
+/* exec.c: decisions. */
+void xc_run_ended(struct xc *x); /* the run's last process is gone */
+void xc_changed(struct xc *x); /* debounced --watch changes */
+void xc_finish(struct xc *x, int code, int signo); /* leave the loop */
+const char *xc_signame(int signo);
+
+/* exec_child.c: one run. */
+int xc_start(struct xc *x); /* 0, or -1: the spawn failed (logged) */
+void xc_stop(struct xc *x); /* stop signal + SIGCONT; no-op if sent */
+void xc_kill(struct xc *x); /* SIGKILL the whole run now */
+void xc_forward(struct xc *x, int signo); /* to the run's group */
+void xc_child_init(struct xc *x);
+void xc_child_fini(struct xc *x);
+
+/* exec_signals.c */
+void xc_signals_start(struct xc *x);
+void xc_signals_stop(struct xc *x);
+
+/* exec_tty.c */
+void xc_tty_init(struct xc *x);
+void xc_tty_give(struct xc *x); /* the run's group becomes foreground */
+void xc_tty_take(struct xc *x); /* tend's group again, modes restored */
+void xc_tty_child_stopped(struct xc *x, int signo);
+void xc_tty_continued(struct xc *x); /* tend got SIGCONT */
+void xc_tty_stop_self(struct xc *x); /* job control: stop like the child */
+void xc_tty_restore(struct xc *x); /* every exit path */
+
+/* exec_watch.c */
+int xc_watch_start(struct xc *x); /* 0, or -1 after saying why */
+void xc_watch_stop(struct xc *x);
+
+/*
+ * sweep.c (declared in sup.h, which carries the whole supervisor's state;
+ * repeated here so that exec does not depend on it): signal every child of
+ * ours, returns how many there were.
+ */
+size_t sweep_children(int signo);
+
+#endif

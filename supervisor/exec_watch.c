@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * supervisor/exec_watch.c
+ * `tend exec --watch PATH`: the recursive watcher (watch.c, with tend's
+ * default ignores and the .gitignore files it meets), the --watch paths
+ * as globs (a plain path means its whole tree), and the debounce of
+ * changes.c: 50 ms of quiet, at most 1 s after the first event, so an
+ * editor's atomic save or a git checkout is one rerun.
+ */
+#include <sys/stat.h>
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ev.h>
+
+#include "exec_priv.h"
+#include "glob.h"
+#include "ignore.h"
+#include "log.h"
+#include "watch.h"
+
+static void
+arm(struct xc *x)
+{
+	ev_tstamp now = ev_now(x->loop);
+	double wait = XC_DEBOUNCE;
+
+	if (!ev_is_active(&x->debounce))
+		x->debounce_first = now;
+	else if (now + wait > x->debounce_first + XC_DEBOUNCE_MAX)
+		wait = x->debounce_first + XC_DEBOUNCE_MAX - now;
+	if (wait < 0)
+		wait = 0;
+	ev_timer_stop(x->loop, &x->debounce);
+	ev_timer_set(&x->debounce, wait, 0.);
+	ev_timer_start(x->loop, &x->debounce);
+}
+
+static void
+on_changed(void *arg, const char *path, bool is_dir)
+{
+	struct xc *x = arg;
+
+	if (is_dir || x->exiting || x->told)
+		return;
+	for (size_t i = 0; i < x->o->nwatch; i++)
+		if (glob_match(x->patterns[i], path)) {
+			pathset_add(&x->changes, path);
+			arm(x);
+			return;
+		}
+}
+
+static void
+on_overflow(void *arg)
+{
+	struct xc *x = arg;
+
+	x->overflowed = true;
+	arm(x);
+}
+
+static void
+on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct xc *x = (struct xc *)((char *)w - offsetof(struct xc, debounce));
+
+	(void)loop;
+	(void)revents;
+	/* Lost events (x->overflowed): what changed is unknown, so rerun. */
+	if (x->overflowed || !pathset_empty(&x->changes))
+		xc_changed(x);
+}
+
+/*
+ * A pattern naming a file ("config.toml"), or a directory that does not
+ * exist yet, is watched through the nearest directory that does.
+ */
+static void
+existing_dir(char *base)
+{
+	struct stat st;
+	char *slash;
+
+	while (!(stat(base, &st) == 0 && S_ISDIR(st.st_mode))) {
+		if ((slash = strrchr(base, '/')) == NULL) {
+			strcpy(base, ".");
+			return;
+		}
+		if (slash == base) { /* "/x": the root itself */
+			base[1] = '\0';
+			return;
+		}
+		*slash = '\0';
+	}
+}
+
+int
+xc_watch_start(struct xc *x)
+{
+	struct watch_ops ops = {on_changed, on_overflow, x};
+	char clean[PATH_MAX], base[PATH_MAX];
+	struct ignore *ig;
+
+	ev_set_cb(&x->debounce, on_debounce);
+	x->patterns = calloc(x->o->nwatch, sizeof(*x->patterns));
+	if (x->patterns == NULL)
+		fatal("calloc");
+	if ((ig = ignore_new()) == NULL || ignore_add_defaults(ig) == -1)
+		fatal("ignore");
+	if ((x->watch = watch_new(x->loop, ig, &ops)) == NULL) {
+		ignore_free(ig);
+		return -1;
+	}
+	for (size_t i = 0; i < x->o->nwatch; i++) {
+		glob_clean(x->o->watch[i], clean, sizeof(clean));
+		if ((x->patterns[i] = strdup(clean)) == NULL)
+			fatal("strdup");
+		if (glob_base(clean, base, sizeof(base)) == -1) {
+			log_warnx("--watch %s: path too long", x->o->watch[i]);
+			return -1;
+		}
+		existing_dir(base);
+		if (watch_add_tree(x->watch, base) == -1)
+			return -1;
+	}
+	log_warnx("watching %u director%s", watch_count(x->watch),
+	    watch_count(x->watch) == 1 ? "y" : "ies");
+	return 0;
+}
+
+void
+xc_watch_stop(struct xc *x)
+{
+	if (x->patterns == NULL)
+		return;
+	ev_timer_stop(x->loop, &x->debounce);
+	watch_free(x->watch);
+	x->watch = NULL;
+	for (size_t i = 0; i < x->o->nwatch; i++)
+		free(x->patterns[i]);
+	free(x->patterns);
+	x->patterns = NULL;
+	pathset_clear(&x->changes);
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * supervisor/run.c
+ * `tend run`: the named jobs and everything they depend on, as many at
+ * once as -j allows, each started once its dependencies succeeded (tasks)
+ * or run (services). A failure skips what depends on it, and everything
+ * still waiting unless --keep-going. At the end, a summary table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "log.h"
+#include "sup.h"
+
+static const char *const run_words[] = {
+    [RUN_NONE] = "-",
+    [RUN_PENDING] = "pending",
+    [RUN_RUNNING] = "running",
+    [RUN_OK] = "ok",
+    [RUN_FAILED] = "failed",
+    [RUN_SKIPPED] = "skipped",
+};
+
+/* Mark j and what it depends on as wanted. */
+static void
+want(struct sup *s, struct job *j, unsigned depth)
+{
+	if (j->j_run != RUN_NONE || depth > s->njobs)
+		return;
+	j->j_run = RUN_PENDING;
+	for (size_t i = 0; i < j->j_cfg->j_after.n; i++) {
+		struct job *d = sched_find(s, j->j_cfg->j_after.v[i]);
+		if (d != NULL)
+			want(s, d, depth + 1);
+	}
+}
+
+int
+run_select(struct sup *s)
+{
+	if (s->run_parallel == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		s->run_parallel = n > 0 ? (unsigned)n : 1;
+	}
+	for (size_t i = 0; i < s->run_ntargets; i++) {
+		struct job *j = sched_find(s, s->run_targets[i]);
+		if (j == NULL) {
+			fprintf(stderr,
+			    "tend: %s: jobs: no job \"%s\" (tend check lists "
+			    "them)\n",
+			    s->cfg_file, s->run_targets[i]);
+			return -1;
+		}
+		want(s, j, 0);
+	}
+	if (s->run_ntargets == 0)
+		for (size_t i = 0; i < s->njobs; i++)
+			if (s->jobs[i].j_cfg->j_kind == JOB_TASK)
+				want(s, &s->jobs[i], 0);
+	return 0;
+}
+
+/* 1: every dependency is there; 0: wait; -1: one failed or was skipped. */
+static int
+deps_state(struct sup *s, const struct job *j, const char **culprit)
+{
+	int state = 1;
+
+	for (size_t i = 0; i < j->j_cfg->j_after.n; i++) {
+		struct job *d = sched_find(s, j->j_cfg->j_after.v[i]);
+		if (d == NULL)
+			continue;
+		if (d->j_run == RUN_FAILED || d->j_run == RUN_SKIPPED) {
+			*culprit = d->j_cfg->j_name;
+			return -1;
+		}
+		bool probed = d->j_cfg->j_ready.r_kind != READY_NONE;
+		if (d->j_cfg->j_kind == JOB_SERVICE) {
+			if (!job_running(d) || (probed && !d->j_ready))
+				state = 0;
+		} else if (d->j_run != RUN_OK && !(probed && d->j_ready))
+			state = 0;
+	}
+	return state;
+}
+
+static size_t
+tasks_running(const struct sup *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->njobs; i++)
+		if (s->jobs[i].j_cfg->j_kind == JOB_TASK &&
+		    s->jobs[i].j_run == RUN_RUNNING)
+			n++;
+	return n;
+}
+
+void
+run_skip_pending(struct sup *s)
+{
+	for (size_t i = 0; i < s->njobs; i++)
+		if (s->jobs[i].j_run == RUN_PENDING)
+			s->jobs[i].j_run = RUN_SKIPPED;
+}
+
+static bool
+run_over(const struct sup *s)
+{
+	for (size_t i = 0; i < s->njobs; i++) {
+		const struct job *j = &s->jobs[i];
+		if (j->j_run == RUN_PENDING ||
+		    (j->j_run == RUN_RUNNING && j->j_cfg->j_kind == JOB_TASK))
+			return false;
+	}
+	return true;
+}
+
+void
+run_next(struct sup *s)
+{
+	const char *culprit = NULL;
+	bool progress = true;
+
+	if (s->stop.st != ST_RUNNING)
+		return;
+	/* Skips cascade: loop until nothing changes. */
+	while (progress) {
+		progress = false;
+		for (size_t i = 0; i < s->njobs; i++) {
+			struct job *j = &s->jobs[i];
+			int deps;
+
+			if (j->j_run != RUN_PENDING)
+				continue;
+			deps = deps_state(s, j, &culprit);
+			if (deps < 0) {
+				log_info("skipping \"%s\": \"%s\" did not "
+				         "succeed",
+				    j->j_cfg->j_name, culprit);
+				j->j_run = RUN_SKIPPED;
+				progress = true;
+				continue;
+			}
+			if (deps == 0 ||
+			    (j->j_cfg->j_kind == JOB_TASK &&
+			        tasks_running(s) >= s->run_parallel))
+				continue;
+			j->j_run = RUN_RUNNING;
+			/* Services count as there once started. */
+			if (j->j_cfg->j_kind == JOB_SERVICE)
+				sched_start_service(s, j);
+			else {
+				log_info("%s \"%s\" started", job_kind_word(j),
+				    j->j_cfg->j_name);
+				job_start(j);
+			}
+			progress = true;
+		}
+	}
+	if (run_over(s)) {
+		bool failed = false;
+		for (size_t i = 0; i < s->njobs; i++)
+			failed |= s->jobs[i].j_run == RUN_FAILED ||
+			    s->jobs[i].j_run == RUN_SKIPPED;
+		s->exit_code = failed ? 1 : 0;
+		sup_stop_event(s, SE_DONE, 0);
+	}
+}
+
+void
+run_job_done(struct sup *s, struct job *j)
+{
+	if (j->j_cfg->j_kind == JOB_SERVICE) {
+		if (s->stop.st != ST_RUNNING && j->j_run == RUN_RUNNING)
+			j->j_run = RUN_OK; /* stopped by us at the end */
+		else if (j->j_state != JS_BACKOFF)
+			j->j_run = RUN_FAILED; /* ended, not to be restarted */
+		run_next(s);
+		return;
+	}
+	j->j_run = j->j_last_status == 0 ? RUN_OK : RUN_FAILED;
+	if (j->j_run == RUN_FAILED && !s->run_keep_going &&
+	    s->stop.st == ST_RUNNING) {
+		bool pending = false;
+		for (size_t i = 0; i < s->njobs; i++)
+			pending |= s->jobs[i].j_run == RUN_PENDING;
+		if (pending)
+			log_info("\"%s\" failed: skipping what has not "
+			         "started (--keep-going runs the rest)",
+			    j->j_cfg->j_name);
+		run_skip_pending(s);
+	}
+	run_next(s);
+}
+
+void
+run_summary(const struct sup *s)
+{
+	char line[256], code[16], secs[32];
+	int width = 3;
+
+	for (size_t i = 0; i < s->njobs; i++) {
+		int n = (int)strlen(s->jobs[i].j_cfg->j_name);
+		if (s->jobs[i].j_run != RUN_NONE && n > width)
+			width = n;
+	}
+	snprintf(line, sizeof(line), "%-*s  %-8s %5s %10s\n", width, "job",
+	    "status", "exit", "time");
+	log_write_all(STDOUT_FILENO, "\n", 1);
+	log_write_all(STDOUT_FILENO, line, strlen(line));
+	for (size_t i = 0; i < s->njobs; i++) {
+		const struct job *j = &s->jobs[i];
+		int st = j->j_run;
+		if (st == RUN_NONE)
+			continue;
+		bool ran = st == RUN_OK || st == RUN_FAILED ||
+		    (st == RUN_RUNNING && j->j_last_status >= 0);
+		if (st == RUN_PENDING)
+			st = RUN_SKIPPED;
+		snprintf(code, sizeof(code), "%d", j->j_last_status);
+		snprintf(secs, sizeof(secs), "%.2f s", j->j_last_ms / 1000.0);
+		snprintf(line, sizeof(line), "%-*s  %-8s %5s %10s\n", width,
+		    j->j_cfg->j_name, run_words[st], ran ? code : "-",
+		    ran ? secs : "-");
+		log_write_all(STDOUT_FILENO, line, strlen(line));
+	}
+}
