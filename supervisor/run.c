@@ -32,11 +32,8 @@ want(struct sup *s, struct job *j, unsigned depth)
 	if (j->j_run != RUN_NONE || depth > s->njobs)
 		return;
 	j->j_run = RUN_PENDING;
-	for (size_t i = 0; i < j->j_cfg->j_after.n; i++) {
-		struct job *d = sched_find(s, j->j_cfg->j_after.v[i]);
-		if (d != NULL)
-			want(s, d, depth + 1);
-	}
+	for (size_t i = 0; i < j->j_ndeps; i++)
+		want(s, j->j_deps[i], depth + 1);
 }
 
 int
@@ -70,10 +67,9 @@ deps_state(struct sup *s, const struct job *j, const char **culprit)
 {
 	int state = 1;
 
-	for (size_t i = 0; i < j->j_cfg->j_after.n; i++) {
-		struct job *d = sched_find(s, j->j_cfg->j_after.v[i]);
-		if (d == NULL)
-			continue;
+	(void)s;
+	for (size_t i = 0; i < j->j_ndeps; i++) {
+		struct job *d = j->j_deps[i];
 		if (d->j_run == RUN_FAILED || d->j_run == RUN_SKIPPED) {
 			*culprit = d->j_cfg->j_name;
 			return -1;
@@ -125,9 +121,12 @@ run_next(struct sup *s)
 {
 	const char *culprit = NULL;
 	bool progress = true;
+	size_t running;
 
 	if (s->stop.st != ST_RUNNING)
 		return;
+	/* Counted once, not per candidate: graphs of 1000 tasks are fine. */
+	running = tasks_running(s);
 	/* Skips cascade: loop until nothing changes. */
 	while (progress) {
 		progress = false;
@@ -148,7 +147,7 @@ run_next(struct sup *s)
 			}
 			if (deps == 0 ||
 			    (j->j_cfg->j_kind == JOB_TASK &&
-			        tasks_running(s) >= s->run_parallel))
+			        running >= s->run_parallel))
 				continue;
 			j->j_run = RUN_RUNNING;
 			/* Services count as there once started. */
@@ -157,6 +156,7 @@ run_next(struct sup *s)
 			else {
 				log_info("%s \"%s\" started", job_kind_word(j),
 				    j->j_cfg->j_name);
+				running++;
 				job_start(j);
 			}
 			progress = true;

@@ -66,10 +66,10 @@ enqueue_with_deps(struct sup *s, struct job *j, unsigned depth)
 {
 	if (depth > s->njobs)
 		return;
-	for (size_t i = 0; i < j->j_cfg->j_after.n; i++) {
-		struct job *d = sched_find(s, j->j_cfg->j_after.v[i]);
-		if (d != NULL && d->j_cfg->j_kind == JOB_TASK &&
-		    d->j_last_status != 0 && !job_running(d))
+	for (size_t i = 0; i < j->j_ndeps; i++) {
+		struct job *d = j->j_deps[i];
+		if (d->j_cfg->j_kind == JOB_TASK && d->j_last_status != 0 &&
+		    !job_running(d))
 			enqueue_with_deps(s, d, depth + 1);
 	}
 	enqueue(s, j);
@@ -122,11 +122,8 @@ trigger_in_order(struct sup *s, struct job *j, bool *seen)
 	if (seen[idx] || j->j_cfg->j_kind != JOB_TASK)
 		return;
 	seen[idx] = true;
-	for (size_t i = 0; i < j->j_cfg->j_after.n; i++) {
-		struct job *d = sched_find(s, j->j_cfg->j_after.v[i]);
-		if (d != NULL)
-			trigger_in_order(s, d, seen);
-	}
+	for (size_t i = 0; i < j->j_ndeps; i++)
+		trigger_in_order(s, j->j_deps[i], seen);
 	sched_trigger_job(s, j);
 }
 

@@ -233,6 +233,18 @@ make_jobs(struct sup *s)
 		return -1;
 	for (size_t i = 0; i < s->njobs; i++)
 		job_init(s, &s->jobs[i], &s->cfg.c_jobs[i]);
+	/* Names to pointers once: a graph of 1000 jobs is walked often. */
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct job *j = &s->jobs[i];
+		const struct cfg_strv *after = &j->j_cfg->j_after;
+		j->j_deps = calloc(after->n ? after->n : 1, sizeof(*j->j_deps));
+		if (j->j_deps == NULL)
+			return -1;
+		for (size_t k = 0; k < after->n; k++)
+			if ((j->j_deps[j->j_ndeps] =
+			            sched_find(s, after->v[k])) != NULL)
+				j->j_ndeps++;
+	}
 	return 0;
 }
 
@@ -240,8 +252,10 @@ static void
 free_jobs(struct sup *s)
 {
 	ev_timer_stop(s->loop, &s->debounce);
-	for (size_t i = 0; i < s->njobs; i++)
+	for (size_t i = 0; i < s->njobs; i++) {
 		job_release(&s->jobs[i]);
+		free(s->jobs[i].j_deps);
+	}
 	free(s->jobs);
 	free(s->queue);
 	s->jobs = NULL;

@@ -67,6 +67,8 @@ struct job {
 	struct pathset j_changes; /* changed paths for the next run */
 	struct ready_probe j_probe; /* ready.c: its "ready" probe */
 	enum run_state j_run;
+	struct job **j_deps; /* j_cfg->j_after, resolved once */
+	size_t j_ndeps;
 	bool j_ready; /* its "ready" probe succeeded during this run */
 	int j_last_status; /* exit code or 128+N; -1 before the first run */
 	uint32_t j_last_ms;
