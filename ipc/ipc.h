@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define IPC_PROTOCOL_VERSION 1
+#define IPC_PROTOCOL_VERSION 2
 #define IPC_HDR_LEN 8
 #define IPC_MAX_PAYLOAD (64 * 1024) /* larger frames are a protocol error */
 
@@ -47,6 +47,9 @@ struct ipc_msg {
 	union {
 		struct {
 			char job[IPC_NAME_MAX];
+			/* Its process group: if the supervisor is killed,
+			 * the worker stops the jobs it knows are running. */
+			uint32_t pgid;
 		} build_started;
 		struct {
 			char job[IPC_NAME_MAX];

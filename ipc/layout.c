@@ -21,8 +21,9 @@
 /* One field a line, in wire order; kept out of clang-format's reflow. */
 /* clang-format off */
 static const struct ipc_layout layouts[] = {
-	{ MSG_BUILD_STARTED, 1, "BUILD_STARTED", {
+	{ MSG_BUILD_STARTED, 2, "BUILD_STARTED", {
 		STR(u.build_started.job),
+		U32(u.build_started.pgid),
 	} },
 	{ MSG_BUILD_FINISHED, 5, "BUILD_FINISHED", {
 		STR(u.build_finished.job),

@@ -156,15 +156,25 @@ sched_trigger(struct sup *s, const char *name, const char *source)
 static void
 announce_start(struct sup *s, struct job *j)
 {
-	struct ipc_msg m;
-
 	if (j->j_cfg->j_kind == JOB_TASK)
 		s->batch_active = true;
 	log_info("%s \"%s\" started", job_kind_word(j), j->j_cfg->j_name);
+}
+
+/* Spawn j and tell the worker, with the group it may have to stop. */
+static void
+start_job(struct sup *s, struct job *j)
+{
+	struct ipc_msg m;
+
+	announce_start(s, j);
+	if (job_start(j) == -1)
+		return; /* already finished as failed, and reported */
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_BUILD_STARTED;
 	snprintf(m.u.build_started.job, sizeof(m.u.build_started.job), "%s",
 	    j->j_cfg->j_name);
+	m.u.build_started.pgid = (uint32_t)j->j_pgid;
 	wproc_broadcast(s, &m);
 }
 
@@ -182,8 +192,7 @@ sched_next(struct sup *s)
 		    (s->nqueue - 1) * sizeof(*s->queue));
 		s->nqueue--;
 		j->j_queued = false;
-		announce_start(s, j);
-		job_start(j);
+		start_job(s, j);
 	}
 	/*
 	 * The builds of this batch are over: one reload for all of them, and
@@ -228,8 +237,7 @@ on_backoff(struct ev_loop *loop, ev_timer *w, int revents)
 		j->j_state = JS_IDLE;
 		return;
 	}
-	announce_start(j->j_sup, j);
-	job_start(j);
+	start_job(j->j_sup, j);
 }
 
 void
@@ -237,8 +245,7 @@ sched_start_service(struct sup *s, struct job *j)
 {
 	j->j_backoff_s = BACKOFF_MIN;
 	ev_init(&j->j_backoff, on_backoff);
-	announce_start(s, j);
-	job_start(j);
+	start_job(s, j);
 }
 
 void

@@ -107,7 +107,7 @@ broadcast(struct wrk *w, const char *event, char *data)
 }
 
 static void
-build_started(struct wrk *w, const char *name)
+build_started(struct wrk *w, const char *name, pid_t pgid)
 {
 	struct wrk_job *j = wrk_job_find(w, name);
 
@@ -116,6 +116,7 @@ build_started(struct wrk *w, const char *name)
 	if (j == NULL)
 		return;
 	j->running = true;
+	j->pgid = pgid;
 	j->runs++;
 	if (j->service)
 		return;
@@ -133,6 +134,7 @@ build_finished(struct wrk *w, const struct ipc_msg *m)
 
 	if (j != NULL) {
 		j->running = false;
+		j->pgid = 0;
 		j->last_status = m->u.build_finished.status;
 		j->last_ms = m->u.build_finished.duration_ms;
 		j->last_end = wall_now();
@@ -193,7 +195,8 @@ handle(struct wrk *w, const struct ipc_msg *m)
 			    w, m->u.job_info.name, m->u.job_info.kind == 1);
 		break;
 	case MSG_BUILD_STARTED:
-		build_started(w, m->u.build_started.job);
+		build_started(
+		    w, m->u.build_started.job, (pid_t)m->u.build_started.pgid);
 		break;
 	case MSG_BUILD_FINISHED:
 		build_finished(w, m);
@@ -215,6 +218,26 @@ handle(struct wrk *w, const struct ipc_msg *m)
 	default:
 		log_warnx("ipc: unexpected %s", ipc_type_name(m->type));
 		break;
+	}
+}
+
+/*
+ * The supervisor died without stopping its jobs (kill -9): they are in
+ * their own process groups, out of reach of the terminal's signals, and
+ * we are the last to know them. No process may outlive tend.
+ */
+static void
+kill_orphaned_jobs(struct wrk *w)
+{
+	for (size_t i = 0; i < w->njobs; i++) {
+		struct wrk_job *j = &w->jobs[i];
+		if (!j->running || j->pgid <= 1)
+			continue;
+		log_warnx("the supervisor is gone; killing %s \"%s\" (process "
+		          "group %d)",
+		    j->service ? "service" : "build", j->name, (int)j->pgid);
+		kill(-j->pgid, SIGKILL);
+		j->running = false;
 	}
 }
 
@@ -243,6 +266,7 @@ on_read(struct ev_loop *loop, ev_io *io, int revents)
 	if (n > 0)
 		log_warnx("ipc: protocol error from the supervisor");
 	/* EOF: the supervisor is gone. Drain and leave; nobody to tell. */
+	kill_orphaned_jobs(w);
 	ev_io_stop(loop, &w->ipc_rio);
 	ev_io_stop(loop, &w->ipc_wio);
 	w->ipc_gone = true;

@@ -20,6 +20,7 @@ struct wrk_job {
 	char name[IPC_NAME_MAX];
 	bool service;
 	bool running;
+	pid_t pgid; /* while running: its process group */
 	unsigned runs;
 	int last_status; /* -1: never finished */
 	uint32_t last_ms;

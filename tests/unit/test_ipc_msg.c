@@ -148,10 +148,13 @@ Test(ipc_msg, strings_are_a_length_then_bytes_without_nul)
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_BUILD_STARTED;
 	strcpy(m.u.build_started.job, "web");
+	m.u.build_started.pgid = 0x01020304;
 	n = ipc_test_encode(&m, frame, sizeof(frame));
-	cr_assert(eq(sz, n, IPC_HDR_LEN + 4 + 3));
+	cr_assert(eq(sz, n, IPC_HDR_LEN + 4 + 3 + 4));
 	cr_assert(eq(u8, frame[11], 3));
 	cr_assert(eq(int, memcmp(frame + 12, "web", 3), 0));
+	cr_assert(eq(u8, frame[15], 0x01));
+	cr_assert(eq(u8, frame[18], 0x04));
 }
 
 Test(ipc_msg, strings_filling_their_field_are_cut_at_field_size_minus_one)
@@ -261,7 +264,8 @@ Test(ipc_msg, trailing_bytes_are_a_protocol_error)
 
 Test(ipc_msg, a_string_length_pointing_past_the_end_is_a_protocol_error)
 {
-	uint8_t p[4 + 10];
+	/* BUILD_STARTED: a string of 10, then the u32 process group. */
+	uint8_t p[4 + 10 + 4];
 
 	memset(p, 'a', sizeof(p));
 	put32(p, 11);
@@ -281,7 +285,7 @@ Test(ipc_msg, a_string_length_pointing_past_the_end_is_a_protocol_error)
 
 Test(ipc_msg, a_string_as_long_as_its_field_is_a_protocol_error)
 {
-	uint8_t p[4 + IPC_NAME_MAX];
+	uint8_t p[4 + IPC_NAME_MAX + 4]; /* the string, then the pgid */
 	struct ipc_frame f = {MSG_BUILD_STARTED, 0, p};
 	struct ipc_msg m;
 

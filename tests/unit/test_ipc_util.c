@@ -49,6 +49,7 @@ ipc_test_sample(enum ipc_type type, unsigned seed, struct ipc_msg *m)
 	switch (type) {
 	case MSG_BUILD_STARTED:
 		snprintf(m->u.build_started.job, IPC_NAME_MAX, "site-%u", seed);
+		m->u.build_started.pgid = 1000 + seed;
 		break;
 	case MSG_BUILD_FINISHED:
 		snprintf(m->u.build_finished.job, IPC_NAME_MAX, "css-%u", seed);
@@ -125,6 +126,8 @@ ipc_test_assert_msg_eq(const struct ipc_msg *got, const struct ipc_msg *want)
 	case MSG_BUILD_STARTED:
 		cr_assert(eq(str, (char *)got->u.build_started.job,
 		    (char *)want->u.build_started.job));
+		cr_assert(eq(u32, got->u.build_started.pgid,
+		    want->u.build_started.pgid));
 		break;
 	case MSG_BUILD_FINISHED:
 		cr_assert(eq(str, (char *)got->u.build_finished.job,
