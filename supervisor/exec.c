@@ -23,6 +23,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,8 +125,12 @@ start(struct xc *x)
 		/* As `tend run` jobs get it: the paths, one per line. */
 		pathset_join(&x->changes, "\n", changed, sizeof(changed));
 		setenv("TEND_CHANGED", changed, 1);
-	} else
+	} else {
 		summary[0] = '\0';
+		/* Not started by a change: none of the last run's paths. */
+		if (x->watching)
+			unsetenv("TEND_CHANGED");
+	}
 	if (summary[0] != '\0')
 		log_warnx("running %s (changed: %s)", x->cmd, summary);
 	else if (x->watching || x->runs > 0)
@@ -233,11 +239,25 @@ reraise(int signo)
 	_exit(128 + signo);
 }
 
+/*
+ * A closed 0, 1 or 2 would be taken by our own next fd (the epoll fd, the
+ * inotify fd) and handed to the command as its stdin: fill it first.
+ */
+static void
+open_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) != fd)
+			fatal("/dev/null");
+}
+
 int
 exec_run(const struct exec_opts *o)
 {
 	static struct xc x; /* the atexit terminal restore points into it */
 
+	open_std_fds();
 	x.o = o;
 	x.watching = o->nwatch > 0;
 	x.pid1 = getpid() == 1;

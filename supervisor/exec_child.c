@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,13 +118,8 @@ xc_start(struct xc *x)
 	r.argv = x->o->argv;
 	r.search = true;
 	r.own_group = true;
-	/*
-	 * The command is interactive: it gets our stdin, not /dev/null. A
-	 * closed fd 0 stays /dev/null, so the child's first open() does not
-	 * become its stdin by accident.
-	 */
-	if (fcntl(STDIN_FILENO, F_GETFD) != -1)
-		r.stdin_fd = STDIN_FILENO;
+	/* The command is interactive: it gets our stdin, not /dev/null. */
+	r.stdin_fd = STDIN_FILENO;
 	ev_now_update(x->loop);
 	if ((pid = spawn_start(&r)) == -1) {
 		log_warn("%s", x->o->argv[0]);

@@ -176,7 +176,7 @@ Test(exec, sigterm_reaches_the_commands_trap_and_its_status_passes)
 	size_t len;
 
 	start_exec(args);
-	cr_assert(tp_wait_for(&tp, "ready", 5000), "%s", tp.out);
+	cr_assert(tp_wait_for(&tp, "ready\r\n", 5000), "%s", tp.out);
 	kill(tp.pid, SIGTERM);
 	expect_exit_code(3);
 	got = tmp_read(dir, "got", &len);
@@ -192,7 +192,7 @@ Test(exec, sigterm_to_tend_kills_a_command_ignoring_it_after_stop_timeout)
 	long t0;
 
 	start_exec(args);
-	cr_assert(tp_wait_for(&tp, "ready", 5000), "%s", tp.out);
+	cr_assert(tp_wait_for(&tp, "ready\r\n", 5000), "%s", tp.out);
 	t0 = now_ms();
 	kill(tp.pid, SIGTERM);
 	/* Killed on tend's behalf: tend reports that it was terminated. */
@@ -243,7 +243,7 @@ Test(exec, ctrl_c_reaches_the_command_and_its_trap_decides_the_status)
 	    NULL};
 
 	start_exec(args);
-	cr_assert(tp_wait_for(&tp, "ready", 5000), "%s", tp.out);
+	cr_assert(tp_wait_for(&tp, "ready\r\n", 5000), "%s", tp.out);
 	it_ctrl_c(1);
 	expect_exit_code(5);
 	cr_assert(strstr(tp.out, "caught"), "%s", tp.out);
@@ -256,7 +256,7 @@ Test(exec, ctrl_c_that_kills_the_command_ends_tend_by_sigint)
 	    "exec", "--", "sh", "-c", "echo ready; sleep 10", NULL};
 
 	start_exec(args);
-	cr_assert(tp_wait_for(&tp, "ready", 5000), "%s", tp.out);
+	cr_assert(tp_wait_for(&tp, "ready\r\n", 5000), "%s", tp.out);
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);
 	expect_no_process_left();
@@ -269,7 +269,7 @@ Test(exec, ctrl_z_stops_tend_with_the_command_and_sigcont_resumes_both)
 	long end;
 
 	start_exec(args);
-	cr_assert(tp_wait_for(&tp, "ready", 5000), "%s", tp.out);
+	cr_assert(tp_wait_for(&tp, "ready\r\n", 5000), "%s", tp.out);
 	tp_pump(&tp, 100);
 	tp_type(&tp, "\x1a");
 	for (end = now_ms() + 5000; proc_state(tp.pid) != 'T';) {
@@ -325,7 +325,9 @@ Test(exec, as_pid_1_it_reaps_orphans_stops_them_and_passes_the_status)
 Test(exec, watch_restarts_the_command_on_a_change_and_ctrl_c_ends_all)
 {
 	const char *args[] = {"exec", "--watch", "src", "--clear", "--", "sh",
-	    "-c", "echo run >> runs; sleep 30", NULL};
+	    "-c", "echo run:$TEND_CHANGED >> runs; sleep 30", NULL};
+	char *runs;
+	size_t len;
 
 	make_src();
 	start_exec(args);
@@ -333,10 +335,14 @@ Test(exec, watch_restarts_the_command_on_a_change_and_ctrl_c_ends_all)
 	tmp_write(dir, "src/a.c", "int a = 1;\n");
 	expect_lines("runs", 2, 400);
 	cr_assert(strstr(tp.out,
-	              "stopping sh -c 'echo run >> runs; sleep 30' "
-	              "(SIGTERM)"),
+	              "stopping sh -c 'echo run:$TEND_CHANGED >> "
+	              "runs; sleep 30' (SIGTERM)"),
 	    "%s", tp.out);
 	cr_assert(strstr(tp.out, "(changed: src/a.c)"), "%s", tp.out);
+	runs = tmp_read(dir, "runs", &len);
+	cr_assert(
+	    runs && strcmp(runs, "run:\nrun:src/a.c\n") == 0, "runs: %s", runs);
+	free(runs);
 	cr_assert(tp_count(&tp, "\033[H\033[2J\033[3J") == 2, "%s", tp.out);
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);
@@ -353,7 +359,7 @@ Test(exec, watch_ctrl_c_sigkills_a_command_ignoring_sigterm_after_timeout)
 
 	make_src();
 	start_exec(args);
-	cr_assert(tp_wait_for(&tp, "ready", 5000), "%s", tp.out);
+	cr_assert(tp_wait_for(&tp, "ready\r\n", 5000), "%s", tp.out);
 	t0 = now_ms();
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);
@@ -373,7 +379,7 @@ Test(exec, watch_a_second_ctrl_c_sigkills_at_once)
 
 	make_src();
 	start_exec(args);
-	cr_assert(tp_wait_for(&tp, "ready", 5000), "%s", tp.out);
+	cr_assert(tp_wait_for(&tp, "ready\r\n", 5000), "%s", tp.out);
 	t0 = now_ms();
 	it_ctrl_c(2);
 	expect_exit_by_signal(SIGINT);
@@ -384,7 +390,7 @@ Test(exec, watch_a_second_ctrl_c_sigkills_at_once)
 Test(exec, queue_gives_exactly_one_rerun_after_the_run_for_many_changes)
 {
 	const char *args[] = {"exec", "--watch", "src", "--queue", "--", "sh",
-	    "-c", "echo run >> runs; sleep 1; echo done >> ends", NULL};
+	    "-c", "echo run >> runs; sleep 2; echo done >> ends", NULL};
 
 	make_src();
 	start_exec(args);
@@ -394,10 +400,14 @@ Test(exec, queue_gives_exactly_one_rerun_after_the_run_for_many_changes)
 		tp_pump(&tp, 150); /* separate bursts, each debounced */
 	}
 	cr_assert(count_lines("ends") == 0, "the run was not left to end");
-	expect_lines("runs", 2, 1800);
-	cr_assert(count_lines("ends") == 2, "%s", tp.out);
+	/* Said once the rerun ended; the first end went straight on. */
+	cr_assert(tp_wait_for(&tp, "waiting for changes", 10000), "%s", tp.out);
+	tp_pump(&tp, 300);
+	cr_assert(count_lines("runs") == 2 && count_lines("ends") == 2,
+	    "%zu runs, %zu ends; output:\n%s", count_lines("runs"),
+	    count_lines("ends"), tp.out);
+	cr_assert(tp_count(&tp, "will rerun when it ends") == 1, "%s", tp.out);
 	cr_assert(strstr(tp.out, "stopping") == NULL, "%s", tp.out);
-	cr_assert(tp_wait_for(&tp, "waiting for changes", 3000), "%s", tp.out);
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);
 	expect_no_process_left();
