@@ -9,8 +9,6 @@
  * style). Events are debounced: a burst (an editor's atomic save, a git
  * checkout) waits for debounce_ms of quiet, at most DEBOUNCE_MAX_WAIT.
  */
-#include <sys/stat.h>
-
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,18 +92,8 @@ changes_tasks_busy(const struct sup *s)
 static void
 arm(struct sup *s)
 {
-	ev_tstamp now = ev_now(s->loop);
-	double wait = s->cfg.c_debounce_ms / 1000.0;
-
-	if (!ev_is_active(&s->debounce))
-		s->debounce_first = now;
-	else if (now + wait > s->debounce_first + DEBOUNCE_MAX_WAIT)
-		wait = s->debounce_first + DEBOUNCE_MAX_WAIT - now;
-	if (wait < 0)
-		wait = 0;
-	ev_timer_stop(s->loop, &s->debounce);
-	ev_timer_set(&s->debounce, wait, 0.);
-	ev_timer_start(s->loop, &s->debounce);
+	watch_debounce(s->loop, &s->debounce, &s->debounce_first,
+	    s->cfg.c_debounce_ms / 1000.0, DEBOUNCE_MAX_WAIT);
 }
 
 static void
@@ -201,25 +189,6 @@ on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
-/*
- * A pattern naming a file ("config.toml"), or a directory that does not
- * exist yet, is watched through the nearest directory that does.
- */
-static void
-watch_dir_of(char *base)
-{
-	struct stat st;
-	char *slash;
-
-	while (!(stat(base, &st) == 0 && S_ISDIR(st.st_mode))) {
-		if ((slash = strrchr(base, '/')) == NULL) {
-			strcpy(base, ".");
-			return;
-		}
-		*slash = '\0';
-	}
-}
-
 /* The trees to watch: each job's pattern bases, and the served root. */
 int
 changes_start(struct sup *s)
@@ -247,9 +216,8 @@ changes_start(struct sup *s)
 		const struct cfg_job *c = s->jobs[i].j_cfg;
 		for (size_t k = 0; k < c->j_watch.n; k++) {
 			full_pattern(c, c->j_watch.v[k], pat, sizeof(pat));
-			glob_base(pat, base, sizeof(base));
-			watch_dir_of(base);
-			if (watch_add_tree(s->watch, base) == -1)
+			if (watch_pattern_dir(pat, base, sizeof(base)) == -1 ||
+			    watch_add_tree(s->watch, base) == -1)
 				return -1;
 		}
 	}

@@ -18,6 +18,7 @@
 
 #include "exec.h"
 #include "pathset.h"
+#include "sweep.h"
 
 #define XC_NSIG 9 /* the forwarded signals, see exec_signals.c */
 #define XC_BACKOFF_MIN 0.1 /* s: first restart after a failure */
@@ -115,12 +116,5 @@ void xc_tty_restore(struct xc *x); /* every exit path */
 /* exec_watch.c */
 int xc_watch_start(struct xc *x); /* 0, or -1 after saying why */
 void xc_watch_stop(struct xc *x);
-
-/*
- * sweep.c (declared in sup.h, which carries the whole supervisor's state;
- * repeated here so that exec does not depend on it): signal every child of
- * ours, returns how many there were.
- */
-size_t sweep_children(int signo);
 
 #endif

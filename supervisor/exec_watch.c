@@ -7,8 +7,6 @@
  * changes.c: 50 ms of quiet, at most 1 s after the first event, so an
  * editor's atomic save or a git checkout is one rerun.
  */
-#include <sys/stat.h>
-
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,18 +22,8 @@
 static void
 arm(struct xc *x)
 {
-	ev_tstamp now = ev_now(x->loop);
-	double wait = XC_DEBOUNCE;
-
-	if (!ev_is_active(&x->debounce))
-		x->debounce_first = now;
-	else if (now + wait > x->debounce_first + XC_DEBOUNCE_MAX)
-		wait = x->debounce_first + XC_DEBOUNCE_MAX - now;
-	if (wait < 0)
-		wait = 0;
-	ev_timer_stop(x->loop, &x->debounce);
-	ev_timer_set(&x->debounce, wait, 0.);
-	ev_timer_start(x->loop, &x->debounce);
+	watch_debounce(x->loop, &x->debounce, &x->debounce_first, XC_DEBOUNCE,
+	    XC_DEBOUNCE_MAX);
 }
 
 static void
@@ -74,29 +62,6 @@ on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
 		xc_changed(x);
 }
 
-/*
- * A pattern naming a file ("config.toml"), or a directory that does not
- * exist yet, is watched through the nearest directory that does.
- */
-static void
-existing_dir(char *base)
-{
-	struct stat st;
-	char *slash;
-
-	while (!(stat(base, &st) == 0 && S_ISDIR(st.st_mode))) {
-		if ((slash = strrchr(base, '/')) == NULL) {
-			strcpy(base, ".");
-			return;
-		}
-		if (slash == base) { /* "/x": the root itself */
-			base[1] = '\0';
-			return;
-		}
-		*slash = '\0';
-	}
-}
-
 int
 xc_watch_start(struct xc *x)
 {
@@ -118,11 +83,10 @@ xc_watch_start(struct xc *x)
 		glob_clean(x->o->watch[i], clean, sizeof(clean));
 		if ((x->patterns[i] = strdup(clean)) == NULL)
 			fatal("strdup");
-		if (glob_base(clean, base, sizeof(base)) == -1) {
+		if (watch_pattern_dir(clean, base, sizeof(base)) == -1) {
 			log_warnx("--watch %s: path too long", x->o->watch[i]);
 			return -1;
 		}
-		existing_dir(base);
 		if (watch_add_tree(x->watch, base) == -1)
 			return -1;
 	}

@@ -21,6 +21,7 @@
 #include "pathset.h"
 #include "ready.h"
 #include "stop.h"
+#include "sweep.h"
 
 struct sup;
 
@@ -198,8 +199,5 @@ void wproc_retire(struct sup *s); /* graceful swap after a reload */
 /* listen.c */
 int listen_tcp(const char *hostport, char *bound, size_t boundsize);
 int listen_udp(const char *hostport, char *bound, size_t boundsize);
-
-/* sweep.c: no process outlives tend */
-size_t sweep_children(int signo); /* signal every child; returns count */
 
 #endif

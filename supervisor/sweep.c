@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sup.h"
+#include "sweep.h"
 
 static ssize_t
 read_small(const char *path, char *buf, size_t size)

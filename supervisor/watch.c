@@ -280,6 +280,45 @@ watch_add_tree(struct watch *w, const char *dir)
 	return add_dir(w, clean, 0, false);
 }
 
+int
+watch_pattern_dir(const char *pattern, char *out, size_t size)
+{
+	struct stat st;
+	char *slash;
+
+	if (glob_base(pattern, out, size) == -1)
+		return -1;
+	while (!(stat(out, &st) == 0 && S_ISDIR(st.st_mode))) {
+		if ((slash = strrchr(out, '/')) == NULL) {
+			snprintf(out, size, ".");
+			break;
+		}
+		if (slash == out) { /* "/x": the root itself */
+			out[1] = '\0';
+			break;
+		}
+		*slash = '\0';
+	}
+	return 0;
+}
+
+void
+watch_debounce(struct ev_loop *loop, ev_timer *t, ev_tstamp *first, double wait,
+    double max_wait)
+{
+	ev_tstamp now = ev_now(loop);
+
+	if (!ev_is_active(t))
+		*first = now;
+	else if (now + wait > *first + max_wait)
+		wait = *first + max_wait - now;
+	if (wait < 0)
+		wait = 0;
+	ev_timer_stop(loop, t);
+	ev_timer_set(t, wait, 0.);
+	ev_timer_start(loop, t);
+}
+
 bool
 watch_ignored(const struct watch *w, const char *path, bool is_dir)
 {

@@ -9,6 +9,7 @@
 #define TEND_WATCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <ev.h>
 
@@ -39,6 +40,20 @@ int watch_add_tree(struct watch *w, const char *dir);
 void watch_poll(struct watch *w);
 
 bool watch_ignored(const struct watch *w, const char *path, bool is_dir);
+
+/*
+ * The directory to watch for a --watch/`watch` pattern: its glob base, or,
+ * for a file or a directory that does not exist yet, the nearest
+ * directory above it that does. Returns 0, or -1 if it does not fit.
+ */
+int watch_pattern_dir(const char *pattern, char *out, size_t size);
+
+/*
+ * Debounce: (re)arm t to fire after wait seconds of quiet, but never later
+ * than max_wait after the first event of the burst (*first).
+ */
+void watch_debounce(struct ev_loop *loop, ev_timer *t, ev_tstamp *first,
+    double wait, double max_wait);
 unsigned watch_count(const struct watch *w); /* directories watched */
 void watch_free(struct watch *w);
 
