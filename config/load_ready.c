@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <regex.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,38 @@ bad:
 	    url);
 }
 
+#define CFG_LOG_RE_MAX 256
+
+/*
+ * A repetition applied to a repetition ("a++", "a*{2}") is undefined in
+ * POSIX EREs, and glibc's regcomp answers a run of them with memory that
+ * grows exponentially (found by fuzz/fuzz_config.c). Nobody needs one.
+ */
+static bool
+cfg_stacked_repetition(const char *re)
+{
+	bool after_rep = false;
+
+	for (const char *p = re; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			after_rep = false;
+			continue;
+		}
+		bool rep = *p == '*' || *p == '+' || *p == '?' || *p == '{';
+		if (rep && after_rep)
+			return true;
+		if (*p == '{') {
+			while (*p != '\0' && *p != '}')
+				p++;
+			if (*p == '\0')
+				return false; /* regcomp reports it */
+		}
+		after_rep = rep;
+	}
+	return false;
+}
+
 /* Compiled here only to be checked; the supervisor compiles its own. */
 static int
 cfg_check_log(const char *re, struct cfg_err *err)
@@ -103,6 +136,16 @@ cfg_check_log(const char *re, struct cfg_err *err)
 	regex_t rx;
 	int rc;
 
+	if (strlen(re) > CFG_LOG_RE_MAX)
+		return cfg_errf(err,
+		    "expected a regular expression of at most %d bytes, got "
+		    "%zu",
+		    CFG_LOG_RE_MAX, strlen(re));
+	if (cfg_stacked_repetition(re))
+		return cfg_errf(err,
+		    "invalid regular expression \"%.80s\": a repetition "
+		    "operator follows another",
+		    re);
 	if ((rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB)) != 0) {
 		regerror(rc, &rx, why, sizeof(why));
 		return cfg_errf(

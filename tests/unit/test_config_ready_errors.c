@@ -5,6 +5,7 @@
  * reported at its path with what was expected (and nothing half-loaded).
  */
 #include <regex.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -210,4 +211,37 @@ Test(config_ready_errors, a_misspelt_restart_limit_suggests_the_right_key)
 {
 	assert_load_fails(API("\"restart_limt\": 3"), "jobs.api",
 	    "unknown key \"restart_limt\"; did you mean \"restart_limit\"?");
+}
+
+Test(config_ready_errors, a_stacked_repetition_in_a_log_pattern_is_refused)
+{
+	/* glibc's regcomp would take exponential memory (found by fuzzing). */
+	struct cfg c;
+	struct cfg_err e;
+	const char *doc =
+	    "{\"jobs\": {\"api\": {\"cmd\": \"./api\", \"ready\": "
+	    "{\"log\": \"a++++++++++++++++++++++++\"}}}}";
+
+	cr_assert_eq(cfg_load_buf("t.json", doc, strlen(doc), &c, &e), -1);
+	cr_assert_str_eq(e.e_path, "jobs.api.ready.log");
+	cr_assert(
+	    strstr(e.e_msg, "repetition operator follows another") != NULL,
+	    "%s", e.e_msg);
+}
+
+Test(config_ready_errors, a_log_pattern_longer_than_256_bytes_is_refused)
+{
+	struct cfg c;
+	struct cfg_err e;
+	char doc[1024];
+	char re[300];
+
+	memset(re, 'x', sizeof(re) - 1);
+	re[sizeof(re) - 1] = '\0';
+	snprintf(doc, sizeof(doc),
+	    "{\"jobs\": {\"api\": {\"cmd\": \"./api\", \"ready\": {\"log\": "
+	    "\"%s\"}}}}",
+	    re);
+	cr_assert_eq(cfg_load_buf("t.json", doc, strlen(doc), &c, &e), -1);
+	cr_assert(strstr(e.e_msg, "at most 256 bytes") != NULL, "%s", e.e_msg);
 }
