@@ -9,6 +9,7 @@
  */
 #include <sys/types.h>
 
+#include <limits.h>
 #include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -128,6 +129,92 @@ cfg_stacked_repetition(const char *re)
 	return false;
 }
 
+#define CFG_LOG_RE_COST 4096
+
+/*
+ * glibc's regcomp copies a bounded repetition's operand once per count
+ * ("(a{1,200}){1,200}" is 40,000 copies), so estimate the copies and
+ * refuse a pattern that would cost more than CFG_LOG_RE_COST: the size of
+ * each group times the largest count of the repetitions applied to it.
+ */
+static unsigned long
+cfg_regex_cost(const char *re)
+{
+	unsigned long stack[32], cur = 0, last = 1, total;
+	int depth = 0;
+
+	for (const char *p = re; *p != '\0'; p++) {
+		unsigned long n = 1, m;
+		switch (*p) {
+		case '\\':
+			if (p[1] != '\0')
+				p++;
+			last = 1;
+			cur += 1;
+			break;
+		case '(':
+			if (depth == 32)
+				return ULONG_MAX;
+			stack[depth++] = cur;
+			cur = 0;
+			break;
+		case ')':
+			if (depth == 0)
+				return cur; /* regcomp reports it */
+			last = cur ? cur : 1;
+			cur = stack[--depth] + last;
+			break;
+		case '+':
+			n = 2; /* E+ is E E* */
+			/* FALLTHROUGH */
+		case '*':
+		case '?':
+			cur += last * (n - 1);
+			break;
+		case '{':
+			m = strtoul(p + 1, (char **)&p, 10);
+			if (*p == ',' && p[1] != '}')
+				m = strtoul(p + 1, (char **)&p, 10);
+			else if (*p == ',')
+				m += 1, p++;
+			if (m > CFG_LOG_RE_COST)
+				return ULONG_MAX;
+			if (m > 0)
+				cur += last * (m - 1);
+			if (cur > CFG_LOG_RE_COST)
+				return cur;
+			if (*p != '}')
+				return cur; /* regcomp reports it */
+			break;
+		case '[':
+			/* A bracket expression is one atom; "[]...]" and
+			 * "[^]...]" */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p != '\0' && *p != ']')
+				p++;
+			if (*p == '\0')
+				return cur;
+			last = 1;
+			cur += 1;
+			break;
+		default:
+			last = 1;
+			cur += 1;
+			break;
+		}
+		if (cur > CFG_LOG_RE_COST)
+			return cur;
+	}
+	total = cur;
+	while (depth > 0)
+		total += stack[--depth];
+	return total;
+}
+
 /* Compiled here only to be checked; the supervisor compiles its own. */
 static int
 cfg_check_log(const char *re, struct cfg_err *err)
@@ -146,6 +233,12 @@ cfg_check_log(const char *re, struct cfg_err *err)
 		    "invalid regular expression \"%.80s\": a repetition "
 		    "operator follows another",
 		    re);
+	if (cfg_regex_cost(re) > CFG_LOG_RE_COST)
+		return cfg_errf(err,
+		    "invalid regular expression \"%.80s\": its repetitions "
+		    "are too large (the pattern would expand to over %d "
+		    "parts)",
+		    re, CFG_LOG_RE_COST);
 	if ((rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB)) != 0) {
 		regerror(rc, &rx, why, sizeof(why));
 		return cfg_errf(

@@ -245,3 +245,22 @@ Test(config_ready_errors, a_log_pattern_longer_than_256_bytes_is_refused)
 	cr_assert_eq(cfg_load_buf("t.json", doc, strlen(doc), &c, &e), -1);
 	cr_assert(strstr(e.e_msg, "at most 256 bytes") != NULL, "%s", e.e_msg);
 }
+
+Test(config_ready_errors, a_log_pattern_with_huge_nested_counts_is_refused)
+{
+	struct cfg c;
+	struct cfg_err e;
+	const char *doc =
+	    "{\"jobs\": {\"api\": {\"cmd\": \"./api\", \"ready\": "
+	    "{\"log\": \"((a{1,200}){1,200}){1,200}\"}}}}";
+	const char *fine =
+	    "{\"jobs\": {\"api\": {\"cmd\": \"./api\", \"ready\": "
+	    "{\"log\": \"^(GET|POST) /[a-z]{1,16}\"}}}}";
+
+	cr_assert_eq(cfg_load_buf("t.json", doc, strlen(doc), &c, &e), -1);
+	cr_assert(strstr(e.e_msg, "repetitions are too large") != NULL, "%s",
+	    e.e_msg);
+	cr_assert_eq(cfg_load_buf("t.json", fine, strlen(fine), &c, &e), 0,
+	    "%s", e.e_msg);
+	cfg_free(&c);
+}
