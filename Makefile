@@ -7,7 +7,7 @@ BUILD_SAN  ?= build-sanitize
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all deps build test test-plain test-sanitize run bench fuzz clean format
+.PHONY: all deps build test test-plain test-sanitize test-fuzz run bench fuzz clean format
 
 all: build
 
@@ -18,7 +18,12 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: test-plain test-sanitize
+test: test-plain test-sanitize test-fuzz
+
+# CI's bounded fuzzing: every target for FUZZ_CI_SECONDS (make fuzz runs longer).
+FUZZ_CI_SECONDS ?= 20
+test-fuzz: deps
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
 
 test-plain: build
 	cd $(BUILD) && ctest $(CTEST_ARGS)
