@@ -1,7 +1,8 @@
 # Find libhttp-parser (nodejs/http-parser). Debian's libhttp-parser-dev ships
 # no .pc file and no CMake package. Defines HttpParser::http_parser.
 find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h)
-find_library(HTTP_PARSER_LIBRARY NAMES http_parser)
+# Static when available, as for libev.
+find_library(HTTP_PARSER_LIBRARY NAMES libhttp_parser.a http_parser)
 if(HTTP_PARSER_INCLUDE_DIR AND EXISTS "${HTTP_PARSER_INCLUDE_DIR}/http_parser.h")
 	file(STRINGS "${HTTP_PARSER_INCLUDE_DIR}/http_parser.h" _v
 		REGEX "^#define HTTP_PARSER_VERSION_(MAJOR|MINOR)")
