@@ -373,6 +373,7 @@ job_release(struct job *j)
 	}
 	pathset_clear(&j->j_changes);
 	ready_stop(j);
+	output_free(&j->j_output);
 }
 
 static void

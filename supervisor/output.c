@@ -6,6 +6,7 @@
  * line longer than OUTPUT_LINE_MAX is written in pieces, each prefixed.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -71,6 +72,16 @@ emit(struct output *o, bool newline)
 void
 output_feed(struct output *o, const char *buf, size_t len)
 {
+	if (o->o_line == NULL) {
+		o->o_line = malloc(OUTPUT_LINE_MAX);
+		o->o_tail = malloc(OUTPUT_TAIL_MAX);
+		if (o->o_line == NULL || o->o_tail == NULL) {
+			/* Better the bytes unprefixed than lost. */
+			log_write_all(o->o_fd, buf, len);
+			output_free(o);
+			return;
+		}
+	}
 	tail_add(o, buf, len);
 	while (len > 0) {
 		const char *nl = memchr(buf, '\n', len);
@@ -106,6 +117,15 @@ output_reset_tail(struct output *o)
 	o->o_tail_len = 0;
 }
 
+void
+output_free(struct output *o)
+{
+	free(o->o_line);
+	free(o->o_tail);
+	o->o_line = o->o_tail = NULL;
+	o->o_len = o->o_tail_head = o->o_tail_len = 0;
+}
+
 size_t
 output_tail(const struct output *o, char *buf, size_t size)
 {
@@ -113,6 +133,10 @@ output_tail(const struct output *o, char *buf, size_t size)
 
 	if (size == 0)
 		return 0;
+	if (o->o_tail == NULL) {
+		buf[0] = '\0';
+		return 0;
+	}
 	if (n > size - 1)
 		n = size - 1;
 	/* The newest n bytes. */

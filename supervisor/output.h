@@ -17,9 +17,13 @@
 struct output {
 	char o_prefix[96];
 	size_t o_prefix_len;
-	char o_line[OUTPUT_LINE_MAX];
+	/*
+	 * Allocated at the first byte of output, freed by output_free: a
+	 * `tend run` of 1000 silent tasks must not zero 8 MiB up front.
+	 */
+	char *o_line; /* OUTPUT_LINE_MAX */
 	size_t o_len;
-	char o_tail[OUTPUT_TAIL_MAX]; /* ring */
+	char *o_tail; /* OUTPUT_TAIL_MAX, a ring */
 	size_t o_tail_head;
 	size_t o_tail_len;
 	int o_fd; /* where lines go: tend's stdout */
@@ -34,6 +38,7 @@ void output_feed(struct output *o, const char *buf, size_t len);
 /* End of the job's output: a partial last line is written with '\n'. */
 void output_flush(struct output *o);
 void output_reset_tail(struct output *o);
+void output_free(struct output *o);
 /* Copy the tail, oldest byte first, NUL-terminated, into buf. */
 size_t output_tail(const struct output *o, char *buf, size_t size);
 

@@ -28,6 +28,7 @@ capture(const char *input, size_t chunk)
 	for (size_t i = 0; i < len; i += chunk)
 		output_feed(&o, input + i, len - i < chunk ? len - i : chunk);
 	output_flush(&o);
+	output_free(&o);
 	lseek(fd, 0, SEEK_SET);
 	cr_assert(read(fd, buf, 65535) >= 0);
 	close(fd);
@@ -78,5 +79,6 @@ Test(output, the_tail_keeps_the_newest_bytes)
 	output_reset_tail(&o);
 	output_tail(&o, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "");
+	output_free(&o);
 	close(fd);
 }
