@@ -386,7 +386,14 @@ wproc_start(struct sup *s)
 	}
 	build_argv(s, argv, sizeof(argv) / sizeof(argv[0]), drain, parent);
 	spawn_req_init(&req);
-	req.path = "/proc/self/exe";
+	/*
+	 * Ourselves, even if the binary was rebuilt since we started (the
+	 * worker must speak our protocol). TEND_WORKER_EXE overrides it for
+	 * tools that cannot follow an exec of /proc/self/exe (valgrind).
+	 */
+	req.path = getenv("TEND_WORKER_EXE");
+	if (req.path == NULL || req.path[0] == '\0')
+		req.path = "/proc/self/exe";
 	req.argv = argv;
 	req.stdin_fd = -1;
 	req.extra_fds[0] = sv[1]; /* 3: ipc */
