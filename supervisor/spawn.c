@@ -1,114 +1,158 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * supervisor/spawn.c
- * posix_spawn with the flags that make a child start clean, the flag form
- * of tini's restore_signals: POSIX_SPAWN_SETSIGMASK (empty: libev may have
- * blocked signals in us) and POSIX_SPAWN_SETSIGDEF (we ignore SIGPIPE; a
- * child must not inherit that), plus an own process group when asked.
+ * Start a child clean: own process group when asked, every disposition
+ * default, the requested mask (empty for jobs), chosen fds dup'ed into
+ * place, everything else closed by close-on-exec (the flag form of tini's
+ * restore_signals).
+ *
+ * Why fork and not posix_spawn: a child created in tend's process group
+ * is, until its setpgid, in the terminal's foreground group. A Ctrl-C in
+ * that instant is queued for it (signals are blocked during the set-up)
+ * and, once the mask is cleared with default dispositions, kills the
+ * build before it even ran. posix_spawn offers no step between setpgid
+ * and the mask; here the child ignores the terminal's signals after its
+ * setpgid, which discards such a pending signal, then resets them. tend
+ * is single-threaded, so the child may call anything until exec.
  */
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "spawn_req.h"
 
 extern char **environ;
 
+/* The terminal's signals: a pending one was meant for tend's group. */
+static const int tty_signals[] = {
+    SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH};
+
 void
 spawn_req_init(struct spawn_req *r)
 {
-	r->path = NULL;
-	r->argv = NULL;
-	r->search = false;
-	r->envp = NULL;
-	r->cwd = NULL;
-	r->own_group = false;
-	r->stdin_fd = -1;
-	r->stdout_fd = -1;
-	r->stderr_fd = -1;
+	memset(r, 0, sizeof(*r));
+	r->stdin_fd = r->stdout_fd = r->stderr_fd = -1;
 	for (int i = 0; i < 4; i++)
 		r->extra_fds[i] = -1;
 }
 
-static int
-add_fds(posix_spawn_file_actions_t *fa, const struct spawn_req *r)
+static void
+reset_signals(bool own_group)
 {
-	int err = 0;
+	struct sigaction sa;
 
-	if (r->stdin_fd >= 0)
-		err = posix_spawn_file_actions_adddup2(fa, r->stdin_fd, 0);
-	else
-		err = posix_spawn_file_actions_addopen(
-		    fa, 0, "/dev/null", O_RDONLY, 0);
-	if (!err && r->stdout_fd >= 0)
-		err = posix_spawn_file_actions_adddup2(fa, r->stdout_fd, 1);
-	if (!err && r->stderr_fd >= 0)
-		err = posix_spawn_file_actions_adddup2(fa, r->stderr_fd, 2);
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	if (own_group) {
+		sa.sa_handler = SIG_IGN; /* discards a pending one */
+		for (size_t i = 0; i < sizeof(tty_signals) / sizeof(int); i++)
+			sigaction(tty_signals[i], &sa, NULL);
+	}
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL); /* EINVAL for a few: fine */
+}
+
+static int
+place_fds(const struct spawn_req *r)
+{
+	int in = r->stdin_fd;
+
+	if (in < 0 && (in = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
 	/*
-	 * The sources are all >= 10 (see sup_fd_high), so a dup2 never
-	 * lands on a source still to be copied, and never is a no-op that
-	 * would leave close-on-exec set.
+	 * The sources are all >= 10 (see sup_fd_high) or /dev/null's fresh
+	 * fd, so a dup2 never lands on a source still to be copied.
 	 */
-	for (int i = 0; i < 4 && !err && r->extra_fds[i] >= 0; i++)
-		err = posix_spawn_file_actions_adddup2(
-		    fa, r->extra_fds[i], 3 + i);
-	if (!err && r->cwd != NULL)
-		err = posix_spawn_file_actions_addchdir_np(fa, r->cwd);
-	return err;
+	if (dup2(in, 0) < 0)
+		return -1;
+	if (r->stdout_fd >= 0 && dup2(r->stdout_fd, 1) < 0)
+		return -1;
+	if (r->stderr_fd >= 0 && dup2(r->stderr_fd, 2) < 0)
+		return -1;
+	for (int i = 0; i < 4 && r->extra_fds[i] >= 0; i++)
+		if (dup2(r->extra_fds[i], 3 + i) < 0)
+			return -1;
+	return 0;
+}
+
+static _Noreturn void
+child(const struct spawn_req *r, int errfd)
+{
+	sigset_t empty;
+	int err;
+
+	if (r->own_group && setpgid(0, 0) == -1)
+		goto fail;
+	reset_signals(r->own_group);
+	if (place_fds(r) == -1)
+		goto fail;
+	if (r->cwd != NULL && chdir(r->cwd) == -1)
+		goto fail;
+	sigemptyset(&empty);
+	sigprocmask(SIG_SETMASK, r->mask ? r->mask : &empty, NULL);
+	{
+		char *const *envp = r->envp ? r->envp : environ;
+		const char *path = r->path ? r->path : r->argv[0];
+		if (r->search)
+			execvpe(path, r->argv, envp);
+		else
+			execve(path, r->argv, envp);
+	}
+fail:
+	err = errno;
+	/* The parent reads why; a short write leaves it with EIO. */
+	if (write(errfd, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
 }
 
 pid_t
 spawn_start(const struct spawn_req *r)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t empty, all;
-	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-	pid_t pid = -1;
-	int err;
+	sigset_t all, old;
+	int p[2], err = 0;
+	ssize_t n;
+	pid_t pid;
 
-	sigemptyset(&empty);
+	/* exec closes the write end: EOF means the exec happened. */
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	/* No handler of ours may run in the child before its reset. */
 	sigfillset(&all);
-	if ((err = posix_spawnattr_init(&attr)) != 0) {
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		child(r, p[1]);
+	}
+	err = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(p[1]);
+	if (pid == -1) {
+		close(p[0]);
 		errno = err;
 		return -1;
 	}
-	if ((err = posix_spawn_file_actions_init(&fa)) != 0) {
-		posix_spawnattr_destroy(&attr);
-		errno = err;
-		return -1;
-	}
-	if (r->own_group) {
-		flags |= POSIX_SPAWN_SETPGROUP;
-		err = posix_spawnattr_setpgroup(&attr, 0);
-	}
-	if (!err)
-		err = posix_spawnattr_setflags(&attr, flags);
-	if (!err)
-		err = posix_spawnattr_setsigmask(&attr, &empty);
-	if (!err)
-		err = posix_spawnattr_setsigdefault(&attr, &all);
-	if (!err)
-		err = add_fds(&fa, r);
-	if (!err) {
-		char *const *envp = r->envp ? r->envp : environ;
-		const char *path = r->path ? r->path : r->argv[0];
-		if (r->search)
-			err =
-			    posix_spawnp(&pid, path, &fa, &attr, r->argv, envp);
-		else
-			err =
-			    posix_spawn(&pid, path, &fa, &attr, r->argv, envp);
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (err) {
-		errno = err;
-		return -1;
-	}
-	return pid;
+	/* Both sides set the group: whichever runs first, it is there. */
+	if (r->own_group)
+		setpgid(pid, pid);
+	do
+		n = read(p[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n == 0)
+		return pid;
+	/* The exec failed: reap the child, report its errno. */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	errno = n == sizeof(err) ? err : EIO;
+	return -1;
 }

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * supervisor/spawn_req.h
- * Start a child cleanly: posix_spawn with an empty signal mask, default
+ * Start a child cleanly: fork and exec with an empty signal mask, default
  * dispositions, chosen fds dup'ed into place and everything else closed
  * by close-on-exec.
  */
 #ifndef TEND_SPAWN_REQ_H
 #define TEND_SPAWN_REQ_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -22,6 +23,12 @@ struct spawn_req {
 	int stdout_fd; /* -1: tend's */
 	int stderr_fd; /* -1: tend's */
 	int extra_fds[4]; /* dup'ed to 3, 4, 5, 6; -1 ends the list */
+	/*
+	 * Signals the child starts with blocked; NULL: none. Only the worker
+	 * uses it: a Ctrl-C before its loop watches SIGINT must wait for it,
+	 * not kill it (libev unblocks a signal when it starts watching it).
+	 */
+	const sigset_t *mask;
 };
 
 void spawn_req_init(struct spawn_req *r);

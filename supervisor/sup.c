@@ -83,6 +83,14 @@ do_finish(struct sup *s)
 		s->pending_cfg = NULL;
 	}
 	ev_timer_stop(s->loop, &s->worker_restart);
+	/*
+	 * No worker alive (a restart was pending): what the kernel queued on
+	 * the sockets would be lost with them. Start one just to drain.
+	 */
+	if (s->serve && s->worker == NULL && s->http_fd >= 0) {
+		log_info("starting a worker to answer what is queued");
+		wproc_start(s);
+	}
 	wproc_stop(s->worker, STOP_GRACEFUL);
 	wproc_stop(s->retiring, STOP_GRACEFUL);
 	/*

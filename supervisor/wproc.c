@@ -362,6 +362,7 @@ wproc_start(struct sup *s)
 	struct spawn_req req;
 	struct wproc *w;
 	char *argv[24], drain[32], parent[32];
+	sigset_t early;
 	int sv[2];
 	pid_t pid;
 
@@ -396,6 +397,10 @@ wproc_start(struct sup *s)
 		req.path = "/proc/self/exe";
 	req.argv = argv;
 	req.stdin_fd = -1;
+	sigemptyset(&early);
+	sigaddset(&early, SIGINT);
+	sigaddset(&early, SIGTERM);
+	req.mask = &early;
 	req.extra_fds[0] = sv[1]; /* 3: ipc */
 	req.extra_fds[1] = s->http_fd; /* 4: http listener */
 	req.extra_fds[2] = s->udp_fd; /* 5: udp socket, or the end */

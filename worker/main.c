@@ -197,6 +197,18 @@ wrk_main(int argc, char **argv)
 	w.sig_int.data = w.sig_term.data = &w;
 	ev_signal_start(w.loop, &w.sig_int);
 	ev_signal_start(w.loop, &w.sig_term);
+	{
+		/*
+		 * The supervisor starts us with SIGINT and SIGTERM blocked, so
+		 * that a Ctrl-C before this point waits instead of killing
+		 * us. Now they are watched: let them (and a pending one) in.
+		 */
+		sigset_t ours;
+		sigemptyset(&ours);
+		sigaddset(&ours, SIGINT);
+		sigaddset(&ours, SIGTERM);
+		sigprocmask(SIG_UNBLOCK, &ours, NULL);
+	}
 	wrk_link_start(&w);
 
 	ev_run(w.loop, 0);

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * tests/torture/torture.h
+ * Shared by the torture program: one iteration's state (tend under a pty,
+ * its temp dir, the Ctrl-C plan), the load generator (HTTP keep-alive
+ * clients and a numbered UDP stream with acknowledging pings, all driven
+ * from one poll loop with the pty), the files of an iteration, the
+ * invariant checks and the report.
+ */
+#ifndef TEND_TORTURE_H
+#define TEND_TORTURE_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "support.h"
+
+#define TT_FILE_SIZE (64 * 1024) /* public/data.bin */
+#define TT_NCONN 4 /* keep-alive HTTP clients */
+#define TT_SLOW TT_NCONN /* c[TT_SLOW]: one slow download of big.bin */
+#define TT_NALL (TT_NCONN + 1)
+#define TT_BIG_SIZE (4 * 1024 * 1024) /* public/big.bin */
+#define TT_SLOW_MS 400 /* the slow reader is slow until Ctrl-C + this */
+#define TT_MAXPINGS 512 /* pings per iteration (one socket each) */
+#define TT_PING_EVERY 50 /* records between pings */
+#define TT_UDP_INTERVAL_MS 2 /* one record every 2 ms */
+
+/* When the first Ctrl-C is typed. */
+enum tt_moment {
+	TM_STARTUP, /* before "worker ready" */
+	TM_READY, /* right after "worker ready" */
+	TM_BUILD, /* while a build runs (a started-N file exists) */
+	TM_BETWEEN, /* right after a "finished" line, nothing running */
+	TM_RESTART, /* 0-50 ms after kill -9 of the worker */
+	TM_RELOAD, /* 0-50 ms after a SIGHUP with a changed tend.json */
+	TM_COUNT
+};
+
+extern const char *const tt_moment_name[TM_COUNT];
+
+enum hc_state { HC_CLOSED, HC_CONNECTING, HC_SENDING, HC_READING };
+
+struct tt_conn {
+	int fd;
+	bool slow; /* 4 KiB per 5 ms until fast_after_ms, one request */
+	long next_read_ms; /* the slow one's next read */
+	enum hc_state st;
+	int epoch; /* ld->epoch when connected (a kill bumps it) */
+	size_t req_off; /* bytes of the request sent */
+	bool must_answer; /* the request was all sent before the 1st Ctrl-C */
+	char head[2048];
+	size_t hlen;
+	bool have_head;
+	int status;
+	long clen; /* Content-Length, -1 if none */
+	size_t body; /* body bytes received and verified */
+};
+
+struct tt_ping {
+	int fd; /* its own socket: the pong names the ping */
+	uint32_t upto; /* records sent before it: [0, upto) */
+	bool ponged;
+};
+
+struct tt_load {
+	int http_port, udp_port;
+	bool started;
+	bool pty_dead; /* the pty hung up: nothing holds the terminal now */
+	bool connect_more; /* false from the 1st Ctrl-C on */
+	int presses; /* the plan, for what a cut may excuse */
+	int epoch; /* kills of the worker so far */
+	struct tt_conn c[TT_NALL];
+	long fast_after_ms; /* when the slow reader reads at full speed */
+	/* HTTP results */
+	unsigned long responses; /* complete and verified */
+	unsigned long truncated; /* header seen, body cut (excused) */
+	unsigned long unanswered; /* sent, no answer (excused) */
+	unsigned long refused; /* connect failed (after Ctrl-C) */
+	unsigned long slow_done; /* slow downloads completed */
+	/* UDP */
+	int udp_fd;
+	uint32_t next_rec;
+	long next_udp_ms;
+	struct tt_ping pings[TT_MAXPINGS];
+	int npings;
+	bool ctrl_c; /* the 1st Ctrl-C was typed */
+	uint32_t before_ctrl_c; /* records sent before it */
+	bool boundary; /* a kill of the worker happened */
+	uint32_t boundary_rec; /* records sent before the boundary */
+	uint32_t acked_pre; /* [0, acked_pre) acknowledged before it */
+	uint32_t acked_post; /* [boundary_rec, acked_post) after it */
+};
+
+/* Report an invariant violation of the current iteration. */
+void tt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* load.c */
+void load_init(struct tt_load *ld, int presses);
+/* One turn of the loop: the pty, the sockets, tend's exit; up to ms. */
+void load_step(struct tt_load *ld, struct tp *tp, int ms);
+/* Start the slow download of big.bin (the 1st Ctrl-C follows soon). */
+void load_start_slow(struct tt_load *ld);
+/* Call right before typing the 1st Ctrl-C. */
+void load_mark_ctrl_c(struct tt_load *ld);
+/* Call right before kill -9 of the worker (or another ordering break). */
+void load_mark_boundary(struct tt_load *ld);
+/* After tend exited: collect late pongs, close everything. */
+void load_finish(struct tt_load *ld);
+bool load_conns_closed(const struct tt_load *ld);
+/* The byte at offset i of public/data.bin. */
+unsigned char tt_data_byte(size_t i);
+
+/* torture.c: the totals of a run; report.c prints them. */
+struct totals {
+	unsigned long responses, truncated, unanswered, acked, sent, builds;
+	unsigned long slow_started, slow_done;
+	unsigned runs[TM_COUNT][3], bad[TM_COUNT][3];
+	unsigned violations, bad_iterations, fd_checked, startup_late, kept;
+};
+void print_tail(const char *out);
+void print_summary(
+    const struct totals *t, int iterations, long ms, uint64_t seed);
+
+/* files.c */
+int tt_make_big(void); /* once per run; -1 on failure */
+void tt_unlink_big(void);
+bool tt_write_files(const char *dir); /* false if big.bin is missing */
+void tt_write_config(const char *dir, bool trap_int, bool second_job);
+int tt_stat_field(pid_t pid, int field); /* of /proc/PID/stat, 1-based */
+
+/* check.c: the invariants on the files tend and its builds left. */
+void check_builds(const char *dir, int presses, unsigned *builds_started);
+void check_output(const char *out, int presses);
+void check_udp_log(
+    const char *dir, const struct tt_load *ld, unsigned long *acked_out);
+
+#endif
