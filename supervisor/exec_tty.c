@@ -139,7 +139,7 @@ xc_tty_child_stopped(struct xc *x, int signo)
 	if ((signo == SIGTTIN || signo == SIGTTOU) && t->t_given > 0 &&
 	    tcgetpgrp(STDIN_FILENO) == t->t_given) {
 		/*
-		 * It touched the terminal between posix_spawn and our
+		 * It touched the terminal between its spawn and our
 		 * tcsetpgrp (there is no hook in the child to do it before
 		 * exec, as tini's fork can). It owns the terminal now.
 		 */

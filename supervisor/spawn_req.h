@@ -35,7 +35,7 @@ void spawn_req_init(struct spawn_req *r);
 
 /*
  * Returns the pid, or -1 with errno (an exec failure such as ENOENT is
- * reported here by glibc's posix_spawn).
+ * reported here through a close-on-exec pipe).
  */
 pid_t spawn_start(const struct spawn_req *r);
 
