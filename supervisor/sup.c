@@ -94,11 +94,10 @@ do_finish(struct sup *s)
 	wproc_stop(s->worker, STOP_GRACEFUL);
 	wproc_stop(s->retiring, STOP_GRACEFUL);
 	/*
-	 * The worker has its own copies. Closing ours means the port closes
-	 * as soon as the worker has drained its accept queue, instead of
-	 * leaving late clients hanging until we exit.
+	 * Our copies of the sockets stay open until we exit: if the worker
+	 * dies while draining (or had just died when the Ctrl-C came), a new
+	 * one must still find what the kernel queued (wproc.c).
 	 */
-	close_listeners(s);
 }
 
 static void

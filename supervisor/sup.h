@@ -120,6 +120,7 @@ struct sup {
 	struct wproc *worker; /* current, or NULL */
 	struct wproc *retiring; /* draining after a reload, or NULL */
 	unsigned worker_fails; /* crashes before READY, in a row */
+	unsigned drain_attempts; /* workers started to drain after a crash */
 	double worker_backoff;
 	ev_timer worker_restart;
 

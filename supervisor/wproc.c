@@ -249,6 +249,23 @@ report_unclean(const struct wproc *w, int wstatus)
 	    w->w_bye ? "" : " without saying BYE");
 }
 
+/*
+ * Stopping, and the worker died before it drained (it was killed, or it
+ * had just died when the Ctrl-C came): what the kernel queued on the
+ * sockets is still there. Start another to answer it; give up after a
+ * few, or once tend is past its first stop step.
+ */
+static void
+drain_after_crash(struct sup *s, const struct wproc *w)
+{
+	if (w->w_bye || !s->serve || s->http_fd < 0 ||
+	    s->stop.st != ST_FINISHING || ++s->drain_attempts > 3)
+		return;
+	log_info("starting a worker to answer what is queued");
+	if (wproc_start(s) == 0)
+		wproc_stop(s->worker, STOP_GRACEFUL);
+}
+
 static void
 worker_crashed(struct sup *s, struct wproc *w, int wstatus)
 {
@@ -290,9 +307,10 @@ on_worker_exit(struct ev_loop *loop, ev_child *c, int revents)
 		s->retiring = NULL;
 	} else if (w == s->worker) {
 		s->worker = NULL;
-		if (s->stop.st != ST_RUNNING)
+		if (s->stop.st != ST_RUNNING) {
 			report_unclean(w, wstatus);
-		else if (w->w_bye && w->w_bye_signo != 0) {
+			drain_after_crash(s, w);
+		} else if (w->w_bye && w->w_bye_signo != 0) {
 			/* Its Ctrl-C (or SIGTERM) is ours too: stop. */
 			sup_stop_event(
 			    s, SE_WORKER_STOPPED, (int)w->w_bye_signo);

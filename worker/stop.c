@@ -65,8 +65,8 @@ wrk_stop(struct wrk *w, int level, int signo)
 		w->stop_level = level;
 		wrk_http_drain(w->http, w->drain_timeout);
 		/*
-		 * Everything queued is accepted now. Closing our copy of the
-		 * listener (the supervisor closed its own) shuts the port.
+		 * Everything queued is accepted now; our copy of the listener
+		 * is of no more use (the supervisor keeps its own).
 		 */
 		if (w->http_fd >= 0) {
 			close(w->http_fd);
