@@ -23,18 +23,18 @@ struct cfg_strv {
 
 /* How a job says it is ready for its dependants (a "ready" object). */
 enum cfg_ready_kind {
-	READY_NONE,   /* a task: when it succeeded; a service: when started */
-	READY_TCP,    /* r_target "HOST:PORT" accepts a connection */
-	READY_HTTP,   /* r_target "http://HOST:PORT/path" answers 2xx */
-	READY_FILE,   /* r_target (a path, relative to the job's cwd) exists */
-	READY_LOG,    /* a line of its output matches r_target (POSIX ERE) */
+	READY_NONE, /* a task: when it succeeded; a service: when started */
+	READY_TCP, /* r_target "HOST:PORT" accepts a connection */
+	READY_HTTP, /* r_target "http://HOST:PORT/path" answers 2xx */
+	READY_FILE, /* r_target (a path, relative to the job's cwd) exists */
+	READY_LOG, /* a line of its output matches r_target (POSIX ERE) */
 	READY_NOTIFY, /* it sends READY=1 to $NOTIFY_SOCKET (sd_notify) */
 };
 
 struct cfg_ready {
 	enum cfg_ready_kind r_kind;
-	char *r_target;	   /* NULL for READY_NONE and READY_NOTIFY */
-	double r_timeout;  /* seconds, default 30; then it counts as failed */
+	char *r_target; /* NULL for READY_NONE and READY_NOTIFY */
+	double r_timeout; /* seconds, default 30; then it counts as failed */
 	double r_interval; /* seconds between probes (tcp, http, file), 0.1 */
 };
 

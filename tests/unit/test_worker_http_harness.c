@@ -447,3 +447,32 @@ srv_stats(const struct srv *s, uint64_t *req, uint64_t *conns, uint64_t *cut)
 	*conns = b;
 	*cut = c;
 }
+
+void
+srv_nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+void
+srv_assert_hdr(const struct resp *r, const char *name, const char *want)
+{
+	const char *v = resp_hdr(r, name);
+
+	cr_assert(v != NULL, "no %s header in\n%s", name, r->head);
+	cr_assert(strcmp(v, want) == 0, "header %s in\n%s", name, r->head);
+}
+
+void
+srv_assert_status(struct srv *s, const char *req, int status, const char *body)
+{
+	struct resp r;
+
+	fetch(s, req, &r);
+	cr_assert(r.status == status, "%s\n->\n%s", req, r.head);
+	if (body != NULL)
+		cr_assert(strcmp(r.body, body) == 0, "body of %s", req);
+	resp_free(&r);
+}

@@ -98,4 +98,11 @@ bool cli_wait_for(struct cli *, const char *);
 /* One request on a fresh connection, answer read whole. */
 void fetch(const struct srv *, const char *, struct resp *);
 
+/* Shared checks of the end-to-end tests. */
+void srv_nap_ms(long ms);
+void srv_assert_hdr(const struct resp *r, const char *name, const char *want);
+/* Fetch req from s; assert its status and, when body is not NULL, body. */
+void srv_assert_status(
+    struct srv *s, const char *req, int status, const char *body);
+
 #endif
