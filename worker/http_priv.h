@@ -73,6 +73,7 @@ struct wrk_req {
 	int cur; /* enum wrk_hdr of the value being read, or -1 */
 	struct wrk_hval hdr[HDR_COUNT];
 	const char *chunk; /* start of the bytes given to the parser */
+	const char *chunk_end; /* and their end */
 	size_t mark; /* end of the last head bytes seen in chunk */
 	size_t head_len; /* request line + headers so far */
 	uint64_t body_len;

@@ -57,6 +57,24 @@ on_url(http_parser *p, const char *at, size_t len)
 	memcpy(r->url + r->url_len, at, len);
 	r->url_len += len;
 	r->url[r->url_len] = '\0';
+	/*
+	 * libhttp-parser, as Debian builds it (not strict), accepts any
+	 * letters after the 'H' of "HTTP/". Check the protocol name in what
+	 * this read holds after the URL; a request line split right there
+	 * is only checked by the parser.
+	 */
+	{
+		static const char proto[] = " HTTP/";
+		const char *after = at + len;
+		size_t n = (size_t)(r->chunk_end - after);
+
+		if (n > sizeof(proto) - 1)
+			n = sizeof(proto) - 1;
+		if (n > 0 && after[0] == ' ' && memcmp(after, proto, n) != 0) {
+			r->err = 400;
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -289,6 +307,7 @@ wrk_req_parse(struct wrk_conn *c)
 	enum http_errno e;
 
 	r->chunk = base;
+	r->chunk_end = base + len;
 	r->mark = 0;
 	n = http_parser_execute(p, &settings, base, len);
 	e = HTTP_PARSER_ERRNO(p);

@@ -403,14 +403,12 @@ Test(hostile, malformed_requests_get_their_status_and_never_hurt_others)
  * the checks of the letters of "HTTP" in the request line (and more):
  * "HTXP/1.1" and "HTTX/1.1" are taken for "HTTP/1.1" and answered 200.
  */
-Test(hostile, a_garbled_protocol_name_is_refused, .disabled = true,
-    .description = "known gap: \"GET / HTXP/1.1\" is answered 200 "
-                   "(http_parser built non-strict)")
+Test(hostile, a_garbled_protocol_name_is_refused)
 {
 	static const char *const reqs[] = {
-	    "GET / HTXP/1.1\r\nHost: x\r\n\r\n", /* answered 200 */
-	    "GET / XTTP/1.1\r\nHost: x\r\n\r\n", /* 400 */
-	    "GET / HTTX/1.1\r\nHost: x\r\n\r\n", /* answered 200 */
+	    "GET / HTXP/1.1\r\nHost: x\r\n\r\n",
+	    "GET / XTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET / HTTX/1.1\r\nHost: x\r\n\r\n",
 	};
 	int port, st;
 
