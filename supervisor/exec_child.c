@@ -118,6 +118,7 @@ xc_start(struct xc *x)
 	r.argv = x->o->argv;
 	r.search = true;
 	r.own_group = true;
+	r.die_with_parent = true; /* a kill -9 of tend takes it along */
 	/* The command is interactive: it gets our stdin, not /dev/null. */
 	r.stdin_fd = STDIN_FILENO;
 	ev_now_update(x->loop);

@@ -289,6 +289,7 @@ job_start(struct job *j)
 	req.envp = envp;
 	req.cwd = c->j_cwd;
 	req.own_group = true;
+	req.die_with_parent = true;
 	req.stdout_fd = p[1];
 	req.stderr_fd = p[1];
 	pid = spawn_start(&req);

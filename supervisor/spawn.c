@@ -15,6 +15,7 @@
  * setpgid, which discards such a pending signal, then resets them. tend
  * is single-threaded, so the child may call anything until exec.
  */
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -84,11 +85,16 @@ place_fds(const struct spawn_req *r)
 }
 
 static _Noreturn void
-child(const struct spawn_req *r, int errfd)
+child(const struct spawn_req *r, int errfd, pid_t parent)
 {
 	sigset_t empty;
 	int err;
 
+	if (r->die_with_parent) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent) /* it died before the prctl */
+			_exit(127);
+	}
 	if (r->own_group && setpgid(0, 0) == -1)
 		goto fail;
 	reset_signals(r->own_group);
@@ -120,7 +126,7 @@ spawn_start(const struct spawn_req *r)
 	sigset_t all, old;
 	int p[2], err = 0;
 	ssize_t n;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	/* exec closes the write end: EOF means the exec happened. */
 	if (pipe2(p, O_CLOEXEC) == -1)
@@ -131,7 +137,7 @@ spawn_start(const struct spawn_req *r)
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		child(r, p[1]);
+		child(r, p[1], self);
 	}
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);

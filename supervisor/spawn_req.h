@@ -29,6 +29,12 @@ struct spawn_req {
 	 * not kill it (libev unblocks a signal when it starts watching it).
 	 */
 	const sigset_t *mask;
+	/*
+	 * SIGKILL the child if tend dies (PR_SET_PDEATHSIG): a job's main
+	 * process must not outlive a `kill -9` of tend. Its own children
+	 * are reached by the worker (serve mode) or not at all (XXX).
+	 */
+	bool die_with_parent;
 };
 
 void spawn_req_init(struct spawn_req *r);

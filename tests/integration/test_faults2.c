@@ -301,10 +301,7 @@ Test(faults2, emfile_neither_spins_nor_stops_accepting)
  * build_with_it (the worker is the dead man's switch). `tend run` has no
  * worker: its job survives, in tend's session, reparented to init.
  */
-Test(faults2, kill_9_of_tend_run_takes_its_running_job_with_it,
-    .disabled = true,
-    .description = "known gap: jobs survive SIGKILL of the supervisor "
-                   "(tend run)")
+Test(faults2, kill_9_of_tend_run_takes_its_running_job_with_it)
 {
 	const char *args[] = {"run", NULL};
 	size_t len;
