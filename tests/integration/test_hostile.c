@@ -158,34 +158,11 @@ Test(hostile, two_thousand_idle_keepalive_connections_are_all_kept)
 	expect_no_process_left();
 }
 
-/* tp_start with RLIMIT_NOFILE set in the child before exec. */
+/* tend under a pty with RLIMIT_NOFILE set before exec, worker ready. */
 static void
 start_with_nofile(const char *const *args, rlim_t nofile)
 {
-	const char *argv[32] = {"tend"};
-	struct winsize ws = {.ws_row = 40, .ws_col = 200};
-	size_t n = 1;
-
-	memset(&tp, 0, sizeof(tp));
-	tp.out = calloc(1, TP_OUT_MAX + 1);
-	while (args[n - 1] != NULL && n < 31) {
-		argv[n] = args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
-	tp.pid = forkpty(&tp.master, NULL, NULL, &ws);
-	cr_assert(tp.pid != -1, "forkpty");
-	if (tp.pid == 0) {
-		struct rlimit rl = {.rlim_cur = nofile, .rlim_max = nofile};
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (chdir(dir) == -1 || setrlimit(RLIMIT_NOFILE, &rl) == -1)
-			_exit(126);
-		setenv("NO_COLOR", "1", 1);
-		execv(TEND_BIN, (char *const *)argv);
-		_exit(127);
-	}
-	fcntl(tp.master, F_SETFL, O_NONBLOCK);
-	fcntl(tp.master, F_SETFD, FD_CLOEXEC);
+	tp_start_nofile(&tp, dir, args, (unsigned long)nofile);
 	cr_assert(tp_wait_for(&tp, "worker ready", 10000),
 	    "worker not ready; output:\n%s", tp.out);
 }

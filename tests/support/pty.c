@@ -6,6 +6,7 @@
  * it prints, wait for it, and count what is left of its session.
  */
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -37,6 +38,13 @@ now_ms(void)
 void
 tp_start(struct tp *tp, const char *cwd, const char *const *args)
 {
+	tp_start_nofile(tp, cwd, args, 0);
+}
+
+void
+tp_start_nofile(struct tp *tp, const char *cwd, const char *const *args,
+    unsigned long nofile)
+{
 	const char *argv[32];
 	struct winsize ws = {.ws_row = 40, .ws_col = 200};
 	size_t n = 0;
@@ -55,8 +63,11 @@ tp_start(struct tp *tp, const char *cwd, const char *const *args)
 		abort();
 	}
 	if (tp->pid == 0) {
+		struct rlimit rl = {.rlim_cur = nofile, .rlim_max = nofile};
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (cwd && chdir(cwd) == -1)
+			_exit(126);
+		if (nofile > 0 && setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			_exit(126);
 		setenv("NO_COLOR", "1", 1);
 		execv(TEND_BIN, (char *const *)argv);

@@ -29,6 +29,9 @@ struct tp {
  * The child dies with the test (PR_SET_PDEATHSIG).
  */
 void tp_start(struct tp *tp, const char *cwd, const char *const *args);
+/* The same with RLIMIT_NOFILE set to nofile in the child (0: unchanged). */
+void tp_start_nofile(struct tp *tp, const char *cwd, const char *const *args,
+    unsigned long nofile);
 /* Read what the pty has, for up to ms milliseconds. */
 void tp_pump(struct tp *tp, int ms);
 /* Wait until the output contains needle. */
