@@ -8,12 +8,10 @@
  * and it serves again once they close), and kill -9 of `tend run` while
  * a job runs (known gap: the job survives; disabled).
  */
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <fcntl.h>
-#include <pty.h>
 
 #include "common.h"
 

@@ -8,7 +8,6 @@
  * bad versions, garbage), each with its status or a close, never a crash.
  * Disabled, a known gap: a garbled protocol name ("HTXP/1.1") is accepted.
  */
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -16,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pty.h>
 
 #include "common.h"
 
