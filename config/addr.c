@@ -81,3 +81,28 @@ cfg_split_hostport(const char *s, char *host, size_t hostsize, unsigned *port)
 	*port = p;
 	return 0;
 }
+
+int
+cfg_split_http_url(const char *url, char *auth, size_t authsize, char *host,
+    size_t hostsize, unsigned *port, const char **path)
+{
+	char withport[CFG_HOST_MAX + 16];
+	const char *a, *colon, *rb;
+	size_t alen;
+
+	if (strncmp(url, "http://", 7) != 0)
+		return -1;
+	a = url + 7;
+	alen = strcspn(a, "/");
+	if (alen == 0 || alen >= authsize || alen + 4 > sizeof(withport))
+		return -1;
+	memcpy(auth, a, alen);
+	auth[alen] = '\0';
+	*path = a[alen] != '\0' ? a + alen : "/";
+	/* A port when the last ':' follows the last ']' (IPv6 brackets). */
+	colon = strrchr(auth, ':');
+	rb = strrchr(auth, ']');
+	snprintf(withport, sizeof(withport), "%s%s", auth,
+	    colon == NULL || (rb != NULL && colon < rb) ? ":80" : "");
+	return cfg_split_hostport(withport, host, hostsize, port);
+}

@@ -128,6 +128,16 @@ char *cfg_to_json(const struct cfg *c); /* free() it */
 int cfg_split_hostport(
     const char *s, char *host, size_t hostsize, unsigned *port);
 
+/*
+ * "http://HOST[:PORT][/PATH]" -> the authority as written ("HOST[:PORT]",
+ * for a Host header), the host as cfg_split_hostport gives it, the port
+ * (80 when absent) and the path ("/" when absent; points into url).
+ * Returns 0, or -1 when it is not such a URL. The loader and the "ready"
+ * probe split URLs with this one function.
+ */
+int cfg_split_http_url(const char *url, char *auth, size_t authsize, char *host,
+    size_t hostsize, unsigned *port, const char **path);
+
 /* "SIGTERM", "TERM", "15" -> 15; -1 when unknown. */
 int cfg_signal_from_name(const char *name);
 /* 15 -> "SIGTERM"; NULL when unknown. */

@@ -49,16 +49,14 @@ cfg_check_tcp(const char *s, struct cfg_err *err)
 /*
  * "http://HOST[:PORT][/PATH]". HOST is what cfg_split_hostport accepts,
  * because the probe never resolves names (a DNS lookup would block the
- * loop). The authority has a port when its last ':' follows its last ']'.
- * supervisor/ready_net.c splits the URL by the same rule.
+ * loop). cfg_split_http_url splits it, here and in the probe.
  */
 static int
 cfg_check_http(const char *url, struct cfg_err *err)
 {
 	char auth[80], host[64];
-	const char *p, *colon, *rb;
+	const char *p, *path;
 	unsigned port;
-	size_t alen;
 
 	if (strncasecmp(url, "https://", 8) == 0)
 		return cfg_errf(err,
@@ -77,19 +75,10 @@ cfg_check_http(const char *url, struct cfg_err *err)
 			    "expected a URL without spaces or control "
 			    "characters, got \"%.80s\"",
 			    url);
-	alen = strcspn(url + 7, "/");
-	if (alen == 0 || alen + sizeof(":80") > sizeof(auth))
-		goto bad;
-	memcpy(auth, url + 7, alen);
-	auth[alen] = '\0';
-	colon = strrchr(auth, ':');
-	rb = strrchr(auth, ']');
-	if (colon == NULL || (rb != NULL && colon < rb))
-		memcpy(auth + alen, ":80", sizeof(":80"));
-	if (cfg_split_hostport(auth, host, sizeof(host), &port) == 0 &&
+	if (cfg_split_http_url(url, auth, sizeof(auth), host, sizeof(host),
+	        &port, &path) == 0 &&
 	    port != 0)
 		return 0;
-bad:
 	return cfg_errf(err,
 	    "expected \"http://HOST[:PORT][/PATH]\" with an IPv4 address, "
 	    "localhost or [IPv6] as HOST and a port from 1 to 65535, got "

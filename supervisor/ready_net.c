@@ -33,27 +33,6 @@
 #define JOB_OF(w, member) \
 	((struct job *)((char *)w - offsetof(struct job, j_probe.member)))
 
-/*
- * "HOST[:PORT]" (port dflt when absent) to host and port. The authority
- * has a port when its last ':' follows its last ']', the rule by which
- * config/load_ready.c checked the URL.
- */
-static int
-ready_split_auth(
-    const char *auth, unsigned dflt, char *host, size_t size, unsigned *port)
-{
-	const char *colon = strrchr(auth, ':'), *rb = strrchr(auth, ']');
-	char buf[128];
-
-	if (colon == NULL || (rb != NULL && colon < rb)) {
-		if ((size_t)snprintf(buf, sizeof(buf), "%s:%u", auth, dflt) >=
-		    sizeof(buf))
-			return -1;
-		auth = buf;
-	}
-	return cfg_split_hostport(auth, host, size, port);
-}
-
 /* Numeric only: AI_NUMERICHOST makes getaddrinfo fail, not block. */
 static int
 ready_resolve(struct ready_probe *p, const char *host, unsigned port)
@@ -83,26 +62,16 @@ ready_net_start(struct job *j)
 	const char *t = r->r_target, *path = "/";
 	char auth[128], host[64];
 	unsigned port;
-	size_t alen;
 	int rc, n;
 
 	if (r->r_kind == READY_HTTP) {
-		if (strncmp(t, "http://", 7) != 0)
+		if (cfg_split_http_url(t, auth, sizeof(auth), host,
+		        sizeof(host), &port, &path) < 0)
 			goto bad;
-		t += 7;
-		alen = strcspn(t, "/");
-		if (t[alen] != '\0')
-			path = t + alen;
-	} else
-		alen = strlen(t);
-	if (alen == 0 || alen >= sizeof(auth))
+	} else if (snprintf(auth, sizeof(auth), "%s", t) >= (int)sizeof(auth) ||
+	    cfg_split_hostport(auth, host, sizeof(host), &port) < 0)
 		goto bad;
-	memcpy(auth, t, alen);
-	auth[alen] = '\0';
-	/* Only http has a default port; tcp without one stays port 0. */
-	if (ready_split_auth(auth, r->r_kind == READY_HTTP ? 80 : 0, host,
-	        sizeof(host), &port) < 0 ||
-	    port == 0)
+	if (port == 0)
 		goto bad;
 	p->rp_naddr = p->rp_cur = 0;
 	/*

@@ -171,3 +171,37 @@ Test(config_suggest, only_close_words_are_suggested)
 	cr_assert(eq(ptr, (void *)cfg_suggest("ww", keys, 5), NULL));
 	cr_assert(eq(ptr, (void *)cfg_suggest("zzzzzzz", keys, 5), NULL));
 }
+
+Test(config_names, http_urls_split_into_authority_host_port_and_path)
+{
+	char auth[80], host[64];
+	const char *path;
+	unsigned port;
+
+	cr_assert_eq(cfg_split_http_url("http://127.0.0.1:8080/health", auth,
+	                 sizeof(auth), host, sizeof(host), &port, &path),
+	    0);
+	cr_assert_str_eq(auth, "127.0.0.1:8080");
+	cr_assert_str_eq(host, "127.0.0.1");
+	cr_assert_eq(port, 8080);
+	cr_assert_str_eq(path, "/health");
+	cr_assert_eq(cfg_split_http_url("http://localhost", auth, sizeof(auth),
+	                 host, sizeof(host), &port, &path),
+	    0);
+	cr_assert_eq(port, 80);
+	cr_assert_str_eq(path, "/");
+	cr_assert_eq(cfg_split_http_url("http://[::1]/x", auth, sizeof(auth),
+	                 host, sizeof(host), &port, &path),
+	    0);
+	cr_assert_str_eq(host, "::1");
+	cr_assert_eq(port, 80);
+	cr_assert_eq(cfg_split_http_url("https://127.0.0.1/", auth,
+	                 sizeof(auth), host, sizeof(host), &port, &path),
+	    -1);
+	cr_assert_eq(cfg_split_http_url("http:///x", auth, sizeof(auth), host,
+	                 sizeof(host), &port, &path),
+	    -1);
+	cr_assert_eq(cfg_split_http_url("http://example.com/", auth,
+	                 sizeof(auth), host, sizeof(host), &port, &path),
+	    -1, "names are never resolved");
+}
