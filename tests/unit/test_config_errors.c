@@ -11,39 +11,7 @@
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 
-#include "config.h"
-
-/* The config the caller gets back after an error is empty. */
-static void
-assert_cfg_empty(const struct cfg *c)
-{
-	cr_assert(eq(ptr, c->c_jobs, NULL));
-	cr_assert(eq(sz, c->c_njobs, 0));
-	cr_assert(eq(ptr, c->c_file, NULL));
-	cr_assert(eq(ptr, c->c_serve.s_root, NULL));
-	cr_assert(eq(ptr, c->c_serve.s_http, NULL));
-}
-
-/* Load json and check the error: its path and a telling part of it. */
-static void
-assert_load_fails(const char *json, const char *path, const char *msg)
-{
-	struct cfg c;
-	struct cfg_err err;
-	int rc;
-
-	memset(&c, 0xa5, sizeof(c)); /* garbage in: must not matter */
-	rc = cfg_load_buf("tend.json", json, strlen(json), &c, &err);
-	cr_assert(eq(int, rc, -1), "loaded without error: %s", json);
-	cr_assert(eq(str, err.e_file, "tend.json"));
-	cr_assert(
-	    eq(str, err.e_path, (char *)path), "message was \"%s\"", err.e_msg);
-	cr_assert(strstr(err.e_msg, msg) != NULL,
-	    "message \"%s\" does not contain \"%s\"", err.e_msg, msg);
-	cr_assert(eq(int, err.e_line, 0));
-	assert_cfg_empty(&c);
-	cfg_free(&c); /* safe on the empty result */
-}
+#include "test_config.h"
 
 /* A syntax error: no path, a line and a column. */
 static void

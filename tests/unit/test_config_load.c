@@ -12,7 +12,7 @@
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 
-#include "config.h"
+#include "test_config.h"
 
 /* The example from DESIGN.md, with comments as a person would write. */
 static const char design_example[] =
@@ -36,28 +36,6 @@ static const char design_example[] =
     "  \"watch\": { \"debounce_ms\": 50, \"ignore\": [\"*.tmp\"] },\n"
     "  \"shutdown\": { \"grace\": 10 }\n"
     "}\n";
-
-/* Load json that must be valid, with the error as the failure message. */
-static void
-load_ok(const char *json, struct cfg *c)
-{
-	struct cfg_err err;
-	char line[1024];
-
-	if (cfg_load_buf("tend.json", json, strlen(json), c, &err) != 0) {
-		cfg_err_format(&err, line, sizeof(line));
-		cr_fatal("unexpected error: %s", line);
-	}
-}
-
-static const struct cfg_job *
-job(const struct cfg *c, const char *name)
-{
-	const struct cfg_job *j = cfg_find_job(c, name);
-
-	cr_assert(ne(ptr, (void *)j, NULL), "no job %s", name);
-	return j;
-}
 
 Test(config_load, an_empty_document_gets_every_default)
 {

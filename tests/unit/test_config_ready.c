@@ -12,32 +12,11 @@
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 
-#include "config.h"
+#include "test_config.h"
 
 #define API(fields) \
 	"{\"jobs\": {\"api\": {\"cmd\": \"./api\", \"kind\": \"service\", " fields \
 	"}}}"
-
-static void
-load_ok(const char *json, struct cfg *c)
-{
-	struct cfg_err err;
-	char line[1024];
-
-	if (cfg_load_buf("tend.json", json, strlen(json), c, &err) != 0) {
-		cfg_err_format(&err, line, sizeof(line));
-		cr_fatal("unexpected error: %s", line);
-	}
-}
-
-static const struct cfg_job *
-job(const struct cfg *c, const char *name)
-{
-	const struct cfg_job *j = cfg_find_job(c, name);
-
-	cr_assert(ne(ptr, (void *)j, NULL), "no job %s", name);
-	return j;
-}
 
 /* Print, load the print, print again: the same text. */
 static void

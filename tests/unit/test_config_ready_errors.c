@@ -11,28 +11,11 @@
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 
-#include "config.h"
+#include "test_config.h"
 
 #define API(fields) \
 	"{\"jobs\": {\"api\": {\"cmd\": \"./api\", \"kind\": \"service\", " fields \
 	"}}}"
-
-static void
-assert_load_fails(const char *json, const char *path, const char *msg)
-{
-	struct cfg c;
-	struct cfg_err err;
-
-	cr_assert(
-	    eq(int, cfg_load_buf("tend.json", json, strlen(json), &c, &err),
-	        -1),
-	    "loaded without error: %s", json);
-	cr_assert(
-	    eq(str, err.e_path, (char *)path), "message was \"%s\"", err.e_msg);
-	cr_assert(strstr(err.e_msg, msg) != NULL,
-	    "message \"%s\" does not contain \"%s\"", err.e_msg, msg);
-	cr_assert(eq(ptr, c.c_jobs, NULL), "half-loaded");
-}
 
 Test(config_ready_errors, two_probes_are_rejected_at_the_ready_object)
 {

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * tests/unit/test_config.h
+ * Checks the config tests share (test_config_util.c).
+ */
+#ifndef TEND_TEST_CONFIG_H
+#define TEND_TEST_CONFIG_H
+
+#include "config.h"
+
+/* Load json that must be valid, with the error as the failure message. */
+void load_ok(const char *json, struct cfg *c);
+/* The job called name, which must exist. */
+const struct cfg_job *job(const struct cfg *c, const char *name);
+
+/*
+ * Load json, which must fail at path with an error containing msg, and
+ * leave the config empty.
+ */
+/* The config the caller gets back after an error is empty. */
+void assert_cfg_empty(const struct cfg *c);
+void assert_load_fails(const char *json, const char *path, const char *msg);
+
+#endif
