@@ -3,7 +3,8 @@
  * ipc/ipc.h
  * The socketpair protocol between supervisor and worker: frames, the
  * message set, and buffers that handle short reads and writes.
- * Depends on libc only. Bump IPC_PROTOCOL_VERSION on any change below.
+ * Depends on libc only. Bump IPC_PROTOCOL_VERSION on any change below,
+ * and rerun fuzz/ipc_seeds.py to bring the fuzzer's seeds along.
  *
  * A frame is an 8-byte header followed by its payload:
  *	u8 version, u8 type, u16 zero, u32 payload length (big-endian)
@@ -17,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define IPC_PROTOCOL_VERSION 2
+#define IPC_PROTOCOL_VERSION 3
 #define IPC_HDR_LEN 8
 #define IPC_MAX_PAYLOAD (64 * 1024) /* larger frames are a protocol error */
 
@@ -40,7 +41,13 @@ enum ipc_type {
 #define IPC_TAIL_MAX 4096 /* build output tail */
 #define IPC_PATHS_MAX 8192 /* RELOAD: changed paths, '\n'-separated */
 
-enum ipc_stop_level { STOP_GRACEFUL = 1, STOP_CUT = 2 };
+/*
+ * RETIRE: a new worker takes the listener over (a reload); answer what
+ * was accepted and let idle keep-alive clients send one more request.
+ * GRACEFUL: tend stops; idle connections end now. CUT: end everything.
+ * A worker only ever moves up this scale.
+ */
+enum ipc_stop_level { STOP_RETIRE = 1, STOP_GRACEFUL = 2, STOP_CUT = 3 };
 
 struct ipc_msg {
 	enum ipc_type type;
@@ -71,6 +78,7 @@ struct ipc_msg {
 		struct {
 			char name[IPC_NAME_MAX];
 			uint32_t kind; /* 0 task, 1 service */
+			uint32_t reset; /* 1: forget the jobs listed so far */
 		} job_info;
 		struct {
 			char http[IPC_NAME_MAX]; /* "127.0.0.1:8000" */

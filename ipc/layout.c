@@ -42,9 +42,10 @@ static const struct ipc_layout layouts[] = {
 	{ MSG_PING, 1, "PING", {
 		U32(u.ping.seq),
 	} },
-	{ MSG_JOB_INFO, 2, "JOB_INFO", {
+	{ MSG_JOB_INFO, 3, "JOB_INFO", {
 		STR(u.job_info.name),
 		U32(u.job_info.kind),
+		U32(u.job_info.reset),
 	} },
 	{ MSG_READY, 2, "READY", {
 		STR(u.ready.http),

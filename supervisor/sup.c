@@ -296,7 +296,7 @@ sup_apply_pending_reload(struct sup *s)
 	if (changes_start(s) == -1)
 		log_warnx("reload: file watching is off");
 	if (s->serve)
-		wproc_retire(s);
+		wproc_reconfigure(s);
 	sched_start_services(s);
 }
 

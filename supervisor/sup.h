@@ -93,6 +93,8 @@ struct wproc {
 	uint32_t w_ping_seq;
 	uint32_t w_pong_seq;
 	ev_tstamp w_started;
+	char *w_args; /* its command line, to tell if a reload changes it */
+	size_t w_args_len;
 };
 
 struct sup {
@@ -195,7 +197,7 @@ void wproc_send(struct wproc *w, const struct ipc_msg *m);
 void wproc_broadcast(struct sup *s, const struct ipc_msg *m);
 void wproc_stop(struct wproc *w, enum ipc_stop_level level);
 void wproc_kill(struct wproc *w);
-void wproc_retire(struct sup *s); /* graceful swap after a reload */
+void wproc_reconfigure(struct sup *s); /* after a reload */
 
 /* listen.c */
 int listen_tcp(const char *hostport, char *bound, size_t boundsize);

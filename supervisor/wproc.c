@@ -335,6 +335,7 @@ wproc_free(struct wproc *w)
 		close(w->w_fd);
 	ipc_wbuf_free(&w->w_wb);
 	free(w->w_rb);
+	free(w->w_args);
 	free(w);
 }
 
@@ -374,6 +375,47 @@ build_argv(struct sup *s, char **argv, size_t n, char *drain, char *parent)
 	(void)n;
 }
 
+/* The command line as one string ('\0' between arguments) and its length. */
+static char *
+argv_key(char *const *argv, size_t *lenp)
+{
+	size_t len = 0;
+	char *key, *p;
+
+	for (size_t i = 0; argv[i] != NULL; i++)
+		len += strlen(argv[i]) + 1;
+	if ((key = malloc(len + 1)) == NULL)
+		return NULL;
+	p = key;
+	for (size_t i = 0; argv[i] != NULL; i++)
+		p = stpcpy(p, argv[i]) + 1;
+	*lenp = len;
+	return key;
+}
+
+/*
+ * Tell the worker the jobs, for /__tend/status and for the job names a
+ * build request may use: a reset, then one JOB_INFO per job.
+ */
+static void
+announce_jobs(struct sup *s, struct wproc *w)
+{
+	struct ipc_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_JOB_INFO;
+	m.u.job_info.reset = 1;
+	wproc_send(w, &m);
+	for (size_t i = 0; i < s->njobs; i++) {
+		memset(&m, 0, sizeof(m));
+		m.type = MSG_JOB_INFO;
+		snprintf(m.u.job_info.name, sizeof(m.u.job_info.name), "%s",
+		    s->jobs[i].j_cfg->j_name);
+		m.u.job_info.kind = s->jobs[i].j_cfg->j_kind == JOB_SERVICE;
+		wproc_send(w, &m);
+	}
+}
+
 int
 wproc_start(struct sup *s)
 {
@@ -404,6 +446,7 @@ wproc_start(struct sup *s)
 		return -1;
 	}
 	build_argv(s, argv, sizeof(argv) / sizeof(argv[0]), drain, parent);
+	w->w_args = argv_key(argv, &w->w_args_len);
 	spawn_req_init(&req);
 	/*
 	 * Ourselves, even if the binary was rebuilt since we started (the
@@ -442,30 +485,47 @@ wproc_start(struct sup *s)
 	if (!ev_is_active(&s->worker_restart))
 		ev_init(&s->worker_restart, on_restart_timer);
 	s->worker = w;
-
-	/* Tell it the jobs and what they last did, for /__tend/status. */
-	for (size_t i = 0; i < s->njobs; i++) {
-		struct ipc_msg m;
-		memset(&m, 0, sizeof(m));
-		m.type = MSG_JOB_INFO;
-		snprintf(m.u.job_info.name, sizeof(m.u.job_info.name), "%s",
-		    s->jobs[i].j_cfg->j_name);
-		m.u.job_info.kind = s->jobs[i].j_cfg->j_kind == JOB_SERVICE;
-		wproc_send(w, &m);
-	}
+	announce_jobs(s, w);
 	return 0;
 }
 
-void
-wproc_retire(struct sup *s)
+/* A new worker takes the listener; the old one answers what it has. */
+static void
+retire(struct sup *s)
 {
 	if (s->retiring != NULL)
 		wproc_kill(s->retiring); /* a reload during a reload */
 	s->retiring = s->worker;
 	s->worker = NULL;
-	if (s->retiring != NULL) {
-		s->retiring->w_state = WP_RETIRING;
-		wproc_stop(s->retiring, STOP_GRACEFUL);
-	}
+	s->retiring->w_state = WP_RETIRING;
+	wproc_stop(s->retiring, STOP_RETIRE);
 	wproc_start(s);
+}
+
+/*
+ * After a reload. A worker whose command line stays the same keeps
+ * running, so its clients (an open page's event stream, keep-alive
+ * connections) never notice; it only learns the new jobs. Otherwise a
+ * new worker starts and the old one retires. With no worker (a restart
+ * is pending) the next one starts from the new configuration anyway.
+ */
+void
+wproc_reconfigure(struct sup *s)
+{
+	char *argv[24], drain[32], parent[32], *key;
+	struct wproc *w = s->worker;
+	size_t len = 0;
+	bool same;
+
+	if (w == NULL)
+		return;
+	build_argv(s, argv, sizeof(argv) / sizeof(argv[0]), drain, parent);
+	key = argv_key(argv, &len);
+	same = key != NULL && w->w_args != NULL && len == w->w_args_len &&
+	    memcmp(key, w->w_args, len) == 0;
+	free(key);
+	if (same)
+		announce_jobs(s, w);
+	else
+		retire(s);
 }

@@ -71,8 +71,14 @@ struct wrk_http *wrk_http_new(struct ev_loop *loop, int listen_fd,
  * to event-stream clients and close them. After deadline seconds the rest
  * is cut. ops->drained is called when no connection remains (possibly
  * from inside this call). Idempotent.
+ *
+ * handoff (another worker now serves the listener): idle keep-alive
+ * connections stay open for one more request, answered with "Connection:
+ * close", or until their idle timeout or the deadline; event streams end
+ * without `shutdown` (the page reconnects to the new worker). A later
+ * call without handoff turns it into the stop above.
  */
-void wrk_http_drain(struct wrk_http *h, double deadline);
+void wrk_http_drain(struct wrk_http *h, double deadline, bool handoff);
 
 /* Close every connection now (a second interrupt). Counts them as cut. */
 void wrk_http_cut(struct wrk_http *h);

@@ -324,9 +324,10 @@ wrk_conn_drive(struct wrk_conn *c)
 			}
 			/*
 			 * Draining and idle: a request the kernel already
-			 * holds is still answered, else the connection ends.
+			 * holds is still answered, else the connection ends
+			 * (a handoff waits for one more request instead).
 			 */
-			if (h->h_draining && !c->c_req.begun) {
+			if (h->h_draining && !h->h_handoff && !c->c_req.begun) {
 				if ((n = conn_recv(c)) < 0)
 					return;
 				if (n > 0)

@@ -137,6 +137,7 @@ struct wrk_http {
 	uint64_t h_connections;
 	uint64_t h_cut;
 	bool h_draining;
+	bool h_handoff; /* draining for a new worker, not for a stop */
 	bool h_hold; /* park requests for files (wrk_http_hold) */
 	bool h_drained_sent;
 	unsigned h_visit;

@@ -235,11 +235,21 @@ drain_one(struct wrk_conn *c, void *arg)
 }
 
 void
-wrk_http_drain(struct wrk_http *h, double deadline)
+wrk_http_drain(struct wrk_http *h, double deadline, bool handoff)
 {
-	if (h == NULL || h->h_draining)
+	if (h == NULL)
 		return;
+	if (h->h_draining) {
+		/* A handoff that became a stop: idle clients go now. */
+		if (h->h_handoff && !handoff) {
+			h->h_handoff = false;
+			wrk_http_visit(h, drain_one, NULL);
+			wrk_http_check_drained(h);
+		}
+		return;
+	}
 	h->h_draining = true;
+	h->h_handoff = handoff;
 	ev_timer_stop(h->h_loop, &h->h_accept_retry);
 	/* What the kernel completed before now is ours to serve. */
 	accept_some(h, INT_MAX);

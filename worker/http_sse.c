@@ -35,18 +35,23 @@ wrk_sse_start(struct wrk_conn *c)
 	    "Cache-Control: no-cache\r\n");
 	wrk_resp_end(c);
 	WRK_OUT_LIT(c, ": tend\n\n");
-	if (h->h_draining)
+	if (h->h_draining && !h->h_handoff)
 		wrk_out_append(c, shutdown_ev, sizeof(shutdown_ev) - 1);
 }
 
-/* Queue the shutdown event; the stream closes once it is flushed. */
+/*
+ * Queue the shutdown event; the stream closes once it is flushed. In a
+ * handoff the stream just ends: the page reconnects to the new worker
+ * (and reloads, as after any lost stream) instead of saying tend stopped.
+ */
 void
 wrk_sse_shutdown(struct wrk_conn *c)
 {
 	if (c->c_close_after)
 		return;
 	c->c_close_after = true;
-	wrk_out_append(c, shutdown_ev, sizeof(shutdown_ev) - 1);
+	if (!c->c_h->h_handoff)
+		wrk_out_append(c, shutdown_ev, sizeof(shutdown_ev) - 1);
 }
 
 /* A comment line keeps proxies and the browser from timing the stream out. */

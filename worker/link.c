@@ -112,7 +112,7 @@ build_started(struct wrk *w, const char *name, pid_t pgid)
 	struct wrk_job *j = wrk_job_find(w, name);
 
 	if (j == NULL)
-		j = wrk_job_add(w, name, false);
+		j = wrk_job_announce(w, name, false);
 	if (j == NULL)
 		return;
 	j->running = true;
@@ -190,8 +190,11 @@ handle(struct wrk *w, const struct ipc_msg *m)
 
 	switch (m->type) {
 	case MSG_JOB_INFO:
-		if (wrk_job_find(w, m->u.job_info.name) == NULL)
-			wrk_job_add(
+		/* A reset alone has no name: a configuration with no job. */
+		if (m->u.job_info.reset == 1)
+			wrk_jobs_unlist(w);
+		if (m->u.job_info.name[0] != '\0')
+			wrk_job_announce(
 			    w, m->u.job_info.name, m->u.job_info.kind == 1);
 		break;
 	case MSG_BUILD_STARTED:
@@ -270,7 +273,7 @@ on_read(struct ev_loop *loop, ev_io *io, int revents)
 	ev_io_stop(loop, &w->ipc_rio);
 	ev_io_stop(loop, &w->ipc_wio);
 	w->ipc_gone = true;
-	wrk_stop(w, 1, SIGTERM);
+	wrk_stop(w, STOP_GRACEFUL, SIGTERM);
 }
 
 static void

@@ -98,9 +98,9 @@ on_signal(struct ev_loop *loop, ev_signal *sw, int revents)
 	(void)loop;
 	(void)revents;
 	if (sw->signum == SIGINT)
-		wrk_stop(w, ++presses > 2 ? 2 : presses, SIGINT);
+		wrk_stop(w, ++presses >= 2 ? STOP_CUT : STOP_GRACEFUL, SIGINT);
 	else
-		wrk_stop(w, 1, SIGTERM);
+		wrk_stop(w, STOP_GRACEFUL, SIGTERM);
 }
 
 static int

@@ -12,8 +12,9 @@
 
 #include "wrk.h"
 
-struct wrk_job *
-wrk_job_find(struct wrk *w, const char *name)
+/* Any job ever announced, listed or not. */
+static struct wrk_job *
+job_lookup(struct wrk *w, const char *name)
 {
 	for (size_t i = 0; i < w->njobs; i++)
 		if (strcmp(w->jobs[i].name, name) == 0)
@@ -21,20 +22,44 @@ wrk_job_find(struct wrk *w, const char *name)
 	return NULL;
 }
 
+/* A job of the current configuration. */
 struct wrk_job *
-wrk_job_add(struct wrk *w, const char *name, bool service)
+wrk_job_find(struct wrk *w, const char *name)
+{
+	struct wrk_job *j = job_lookup(w, name);
+
+	return j != NULL && j->listed ? j : NULL;
+}
+
+/*
+ * The supervisor lists its jobs (JOB_INFO) after start and again after a
+ * reload, after a reset that unlists them all. A job a reload dropped
+ * stays in memory, unlisted, so one that comes back keeps its history.
+ */
+void
+wrk_jobs_unlist(struct wrk *w)
+{
+	for (size_t i = 0; i < w->njobs; i++)
+		w->jobs[i].listed = false;
+}
+
+struct wrk_job *
+wrk_job_announce(struct wrk *w, const char *name, bool service)
 {
 	struct wrk_job *jobs, *j;
 
-	jobs = realloc(w->jobs, (w->njobs + 1) * sizeof(*jobs));
-	if (jobs == NULL)
-		return NULL;
-	w->jobs = jobs;
-	j = &w->jobs[w->njobs++];
-	memset(j, 0, sizeof(*j));
-	strncpy(j->name, name, sizeof(j->name) - 1);
+	if ((j = job_lookup(w, name)) == NULL) {
+		jobs = realloc(w->jobs, (w->njobs + 1) * sizeof(*jobs));
+		if (jobs == NULL)
+			return NULL;
+		w->jobs = jobs;
+		j = &w->jobs[w->njobs++];
+		memset(j, 0, sizeof(*j));
+		strncpy(j->name, name, sizeof(j->name) - 1);
+		j->last_status = -1;
+	}
 	j->service = service;
-	j->last_status = -1;
+	j->listed = true;
 	return j;
 }
 
@@ -92,7 +117,8 @@ wrk_status_json(void *arg)
 		cJSON_AddNullToObject(root, "udp");
 	jobs = cJSON_AddArrayToObject(root, "jobs");
 	for (size_t i = 0; i < w->njobs; i++)
-		cJSON_AddItemToArray(jobs, job_json(&w->jobs[i]));
+		if (w->jobs[i].listed)
+			cJSON_AddItemToArray(jobs, job_json(&w->jobs[i]));
 	if (w->have_build)
 		cJSON_AddItemToObject(
 		    root, "last_build", build_json(&w->last_build));

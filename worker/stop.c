@@ -6,6 +6,10 @@
  * UDP socket to EAGAIN as the very last thing before BYE, so a datagram
  * that arrived while HTTP drained is handled too. A SIGINT and a STOP
  * for the same Ctrl-C are one step, not two: the level is a maximum.
+ * A retiring worker (a reload handed the listener to a new one) lets its
+ * idle keep-alive clients send one more request, answered with
+ * "Connection: close"; closing them at once would race requests already
+ * on their way. A Ctrl-C during the retirement ends them at once.
  */
 #include <signal.h>
 #include <string.h>
@@ -60,23 +64,24 @@ wrk_stop(struct wrk *w, int level, int signo)
 {
 	if (level <= w->stop_level)
 		return;
-	if (w->stop_level == 0) {
+	if (w->stop_signo == 0)
 		w->stop_signo = signo;
-		w->stop_level = level;
-		wrk_http_drain(w->http, w->drain_timeout);
+	if (w->stop_level == 0) {
 		/*
-		 * Everything queued is accepted now; our copy of the listener
-		 * is of no more use (the supervisor keeps its own).
+		 * wrk_http_drain accepts everything queued; our copy of the
+		 * listener is of no more use (the supervisor keeps its own).
 		 */
+		wrk_http_drain(w->http, w->drain_timeout, level == STOP_RETIRE);
 		if (w->http_fd >= 0) {
 			close(w->http_fd);
 			w->http_fd = -1;
 		}
 	}
-	if (level >= 2) {
-		w->stop_level = 2;
+	w->stop_level = level > STOP_CUT ? STOP_CUT : level;
+	if (w->stop_level == STOP_GRACEFUL)
+		wrk_http_drain(w->http, w->drain_timeout, false);
+	else if (w->stop_level == STOP_CUT)
 		wrk_http_cut(w->http);
-	}
 	if (w->http_drained)
 		finish(w);
 }

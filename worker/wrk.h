@@ -19,6 +19,7 @@
 struct wrk_job {
 	char name[IPC_NAME_MAX];
 	bool service;
+	bool listed; /* in the supervisor's current configuration */
 	bool running;
 	pid_t pgid; /* while running: its process group */
 	unsigned runs;
@@ -65,7 +66,7 @@ struct wrk {
 	bool have_build;
 
 	ev_signal sig_int, sig_term;
-	int stop_level; /* 0 running, 1 draining, 2 cut */
+	int stop_level; /* 0 running, else an enum ipc_stop_level */
 	int stop_signo; /* what started the stop; 0: STOP message, EOF */
 	bool http_drained;
 	bool bye_sent;
@@ -83,6 +84,7 @@ void wrk_http_drained_cb(void *arg);
 /* status.c */
 char *wrk_status_json(void *arg);
 struct wrk_job *wrk_job_find(struct wrk *w, const char *name);
-struct wrk_job *wrk_job_add(struct wrk *w, const char *name, bool service);
+struct wrk_job *wrk_job_announce(struct wrk *w, const char *name, bool service);
+void wrk_jobs_unlist(struct wrk *w);
 
 #endif

@@ -4,6 +4,10 @@
  * Every way to ask for a build (SIGUSR1, a UDP datagram, POST from
  * loopback), ping/pong, the status page, and SIGHUP reloading a config.
  */
+#include <sys/stat.h>
+
+#include <limits.h>
+
 #include "common.h"
 
 TestSuite(control, .init = it_setup, .fini = it_teardown, .timeout = 60);
@@ -126,12 +130,16 @@ Test(control, sighup_reloads_a_valid_config_and_keeps_running_on_a_bad_one)
 	const char *args[] = {NULL};
 	size_t len;
 	char *resp;
-	int port;
+	int port, keep;
+	pid_t worker;
 
 	tmp_write(dir, "tend.json", good_config);
 	it_start(args, true);
 	port = tp_http_port(&tp);
+	worker = tp_worker_pid(&tp, 0);
 	wait_runs(1);
+	keep = tcp_connect(port, 0);
+	cr_assert(http_get_on(keep, "/", NULL) == 200);
 	tmp_write(
 	    dir, "tend.json", "{ \"jobs\": { \"site\": { \"cmd\": 42 } } }");
 	kill(tp.pid, SIGHUP);
@@ -145,8 +153,10 @@ Test(control, sighup_reloads_a_valid_config_and_keeps_running_on_a_bad_one)
 	kill(tp.pid, SIGHUP);
 	cr_assert(tp_wait_for(&tp, "configuration reloaded", 5000),
 	    "output:\n%s", tp.out);
-	cr_assert(tp_wait_for(&tp, "worker stopped", 5000));
-	/* The new worker serves on the same port and knows the new job. */
+	/*
+	 * Only the jobs changed: the same worker serves on, and a client's
+	 * keep-alive connection never notices; the worker knows the new job.
+	 */
 	resp = http_exchange(port,
 	    "POST /__tend/build?job=two HTTP/1.1\r\nHost: x\r\n"
 	    "Content-Length: 0\r\nConnection: close\r\n\r\n",
@@ -157,6 +167,68 @@ Test(control, sighup_reloads_a_valid_config_and_keeps_running_on_a_bad_one)
 	     !tmp_exists(dir, "two") && now_ms() < end;)
 		tp_pump(&tp, 10);
 	cr_assert(tmp_exists(dir, "two"));
+	cr_assert(http_get_on(keep, "/", NULL) == 200,
+	    "a keep-alive client lost its connection to a jobs-only reload");
+	close(keep);
+	cr_assert(pid_alive(worker) && tp_count(&tp, "worker stopped") == 0,
+	    "the worker was replaced; output:\n%s", tp.out);
+	it_ctrl_c(1);
+	expect_exit_by_signal(SIGINT);
+	expect_no_process_left();
+}
+
+/*
+ * A reload that changes what the worker does (here its root) starts a
+ * new worker on the same port. A keep-alive client of the old one that
+ * sends its next request gets it answered (with "Connection: close"),
+ * not a closed connection, then reconnects and sees the new root; a
+ * dropped job is gone from the status page.
+ */
+Test(control, a_reload_that_changes_the_root_hands_clients_over)
+{
+	const char *args[] = {NULL};
+	bool closed = false;
+	char *resp, root2[PATH_MAX];
+	size_t len;
+	int port, keep;
+
+	snprintf(root2, sizeof(root2), "%s/public2", dir);
+	mkdir(root2, 0755);
+	tmp_write(dir, "tend.json", good_config);
+	tmp_write(dir, "public2/index.html", "<p>second root</p>\n");
+	it_start(args, true);
+	port = tp_http_port(&tp);
+	wait_runs(1);
+	keep = tcp_connect(port, 0);
+	cr_assert(http_get_on(keep, "/", NULL) == 200);
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": { \"other\": { \"cmd\": \"true\" } },\n"
+	    "  \"serve\": { \"root\": \"public2\", \"http\": \"127.0.0.1:0\" } }");
+	kill(tp.pid, SIGHUP);
+	cr_assert(tp_wait_for(&tp, "configuration reloaded", 5000),
+	    "output:\n%s", tp.out);
+	for (long end = now_ms() + 5000;
+	     tp_worker_pid(&tp, 1) <= 0 && now_ms() < end;)
+		tp_pump(&tp, 10);
+	cr_assert(
+	    tp_worker_pid(&tp, 1) > 0, "no new worker; output:\n%s", tp.out);
+	cr_assert(http_get_on(keep, "/", &closed) == 200,
+	    "the old worker dropped a keep-alive client; output:\n%s", tp.out);
+	cr_assert(closed, "the old worker's last answer kept the connection");
+	close(keep);
+	cr_assert(tp_wait_for(&tp, "worker stopped", 5000), "%s", tp.out);
+	resp = http_exchange(port,
+	    "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &len,
+	    5000);
+	cr_assert(strstr(resp, "second root") != NULL, "%s", resp);
+	free(resp);
+	resp = http_exchange(port,
+	    "GET /__tend/status HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: close\r\n\r\n",
+	    &len, 5000);
+	cr_assert(strstr(resp, "\"name\":\"other\"") != NULL, "%s", resp);
+	cr_assert(strstr(resp, "\"name\":\"site\"") == NULL, "%s", resp);
+	free(resp);
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);
 	expect_no_process_left();

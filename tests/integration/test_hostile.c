@@ -39,34 +39,6 @@ expect_served(int port, int timeout_ms)
 	return now_ms() - t0;
 }
 
-/* One GET / on a keep-alive connection; the status, or -1. */
-static int
-keepalive_get(int fd)
-{
-	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-	char buf[4096];
-	size_t n = 0;
-	char *end = NULL;
-
-	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0)
-		return -1;
-	while (n < sizeof(buf) - 1) {
-		ssize_t got = recv(fd, buf + n, sizeof(buf) - 1 - n, 0);
-		if (got <= 0)
-			return -1;
-		n += (size_t)got;
-		buf[n] = '\0';
-		if ((end = strstr(buf, "\r\n\r\n")) != NULL) {
-			const char *cl = strstr(buf, "Content-Length: ");
-			size_t want = (size_t)(end + 4 - buf) +
-			    (cl ? (size_t)atol(cl + 16) : 0);
-			if (n >= want)
-				return http_status(buf);
-		}
-	}
-	return -1;
-}
-
 /* Our own fd limit up to want (tend inherits it); false if impossible. */
 static bool
 raise_nofile(rlim_t want)
@@ -146,7 +118,7 @@ Test(hostile, two_thousand_idle_keepalive_connections_are_all_kept)
 	cr_log_info("2000 idle connections open: normal GET in %ld ms", lat);
 	/* Every one of them was accepted and kept alive: each is served. */
 	for (int i = 0; i < N; i++)
-		ok += keepalive_get(fds[i]) == 200;
+		ok += http_get_on(fds[i], "/", NULL) == 200;
 	cr_assert(ok == N, "%d of %d idle connections served", ok, N);
 	for (int i = 0; i < N; i++)
 		close(fds[i]);
@@ -332,13 +304,13 @@ Test(hostile, malformed_requests_get_their_status_and_never_hurt_others)
 	port = tp_http_port(&tp);
 	worker = tp_worker_pid(&tp, 0);
 	keep = tcp_connect(port, 0); /* a normal client, all along */
-	cr_assert(keepalive_get(keep) == 200);
+	cr_assert(http_get_on(keep, "/", NULL) == 200);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].req);
 		st = hostile_status(port, cases[i].what, cases[i].req, len);
 		EXPECT_ONE_OF(st, cases[i].a, cases[i].b, cases[i].c);
-		cr_assert(
-		    keepalive_get(keep) == 200, "after %s", cases[i].what);
+		cr_assert(http_get_on(keep, "/", NULL) == 200, "after %s",
+		    cases[i].what);
 	}
 	/* A 16 KiB header: 431. */
 	int n = snprintf(req, 256, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: ");
@@ -346,7 +318,7 @@ Test(hostile, malformed_requests_get_their_status_and_never_hurt_others)
 	memcpy(req + n + big, "\r\n\r\n", 5);
 	st = hostile_status(port, "16 KiB header", req, strlen(req));
 	cr_expect(st == 431, "a 16 KiB header got %d", st);
-	cr_assert(keepalive_get(keep) == 200);
+	cr_assert(http_get_on(keep, "/", NULL) == 200);
 	/* 300 headers of 60 bytes: 431 as well. */
 	n = snprintf(req, 256, "GET / HTTP/1.1\r\nHost: x\r\n");
 	for (int i = 0; i < 300 && (size_t)n + 64 < big; i++)
@@ -354,7 +326,7 @@ Test(hostile, malformed_requests_get_their_status_and_never_hurt_others)
 	n += snprintf(req + n, 8, "\r\n");
 	st = hostile_status(port, "300 headers", req, (size_t)n);
 	cr_expect(st == 431, "300 headers got %d", st);
-	cr_assert(keepalive_get(keep) == 200);
+	cr_assert(http_get_on(keep, "/", NULL) == 200);
 	/* A 5000-byte URL (the limit is 4 KiB): 414. */
 	n = snprintf(req, 8, "GET /");
 	memset(req + n, 'u', 5000);
@@ -362,7 +334,7 @@ Test(hostile, malformed_requests_get_their_status_and_never_hurt_others)
 	n += snprintf(req + n, 64, " HTTP/1.1\r\nHost: x\r\n\r\n");
 	st = hostile_status(port, "5000-byte URL", req, (size_t)n);
 	cr_expect(st == 414, "a 5000-byte URL got %d", st);
-	cr_assert(keepalive_get(keep) == 200);
+	cr_assert(http_get_on(keep, "/", NULL) == 200);
 	close(keep);
 	free(req);
 	expect_served(port, 1000);

@@ -97,6 +97,41 @@ http_status(const char *resp)
 	return code;
 }
 
+int
+http_get_on(int fd, const char *path, bool *closed)
+{
+	char req[512], buf[8192], *end;
+	const char *cl;
+	size_t n = 0, want;
+	ssize_t got;
+	int len;
+
+	len = snprintf(
+	    req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	if (len < 0 || (size_t)len >= sizeof(req) ||
+	    send(fd, req, (size_t)len, MSG_NOSIGNAL) != len)
+		return -1;
+	while (n < sizeof(buf) - 1) {
+		if ((got = recv(fd, buf + n, sizeof(buf) - 1 - n, 0)) <= 0)
+			return -1;
+		n += (size_t)got;
+		buf[n] = '\0';
+		if ((end = strstr(buf, "\r\n\r\n")) == NULL)
+			continue;
+		cl = strstr(buf, "Content-Length: ");
+		want =
+		    (size_t)(end + 4 - buf) + (cl ? (size_t)atol(cl + 16) : 0);
+		if (n < want)
+			continue;
+		if (closed != NULL)
+			*closed =
+			    strstr(buf, "Connection: close\r\n") != NULL &&
+			    strstr(buf, "Connection: close\r\n") < end;
+		return http_status(buf);
+	}
+	return -1;
+}
+
 const char *
 http_body(const char *resp, size_t len, size_t *body_len)
 {

@@ -72,6 +72,13 @@ int tcp_connect(int port, int rcvbuf);
 char *http_exchange(int port, const char *req, size_t *len, int timeout_ms);
 /* Status code of a response, or -1. */
 int http_status(const char *resp);
+/*
+ * GET path on an open keep-alive connection and read the whole response
+ * (small bodies only). Returns its status, or -1 (EOF, error, too big);
+ * *closed says whether it announced "Connection: close" (closed may be
+ * NULL).
+ */
+int http_get_on(int fd, const char *path, bool *closed);
 const char *http_body(const char *resp, size_t len, size_t *body_len);
 
 /* An unconnected UDP socket; send a datagram to 127.0.0.1:port. */

@@ -81,7 +81,8 @@ tt_write_files(const char *dir)
  * 3rd (SIGKILL to everything) is typed while tend still runs.
  */
 void
-tt_write_config(const char *dir, bool trap_int, bool second_job)
+tt_write_config(
+    const char *dir, bool trap_int, bool second_job, bool new_worker)
 {
 	char text[1024], cmd[512];
 
@@ -90,9 +91,9 @@ tt_write_config(const char *dir, bool trap_int, bool second_job)
 	snprintf(text, sizeof(text),
 	    "{ \"jobs\": { \"build\": { \"cmd\": \"%s\" }%s },\n"
 	    "  \"serve\": { \"root\": \"public\", \"http\": \"127.0.0.1:0\",\n"
-	    "    \"udp\": \"127.0.0.1:0\", \"udp_log\": \"udp.log\" } }\n",
-	    cmd,
-	    second_job ? ", \"two\": { \"cmd\": \"echo two > two\" }" : "");
+	    "    \"udp\": \"127.0.0.1:0\", \"udp_log\": \"udp.log\"%s } }\n",
+	    cmd, second_job ? ", \"two\": { \"cmd\": \"echo two > two\" }" : "",
+	    new_worker ? ", \"drain_timeout\": 6" : "");
 	tmp_write(dir, "tend.json", text);
 }
 

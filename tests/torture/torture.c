@@ -28,8 +28,8 @@
 #define ITER_TIMEOUT_MS 15000
 #define KEEP_MAX 5 /* failing iterations whose directory is kept */
 
-const char *const tt_moment_name[TM_COUNT] = {
-    "start-up", "ready", "mid-build", "between", "restart", "reload"};
+const char *const tt_moment_name[TM_COUNT] = {"start-up", "ready", "mid-build",
+    "between", "restart", "reload", "handoff"};
 
 /* The iteration being run, for tt_fail and the helpers below. */
 static struct {
@@ -216,18 +216,20 @@ reach_moment(unsigned *startup_late)
 		step_for(rnd(51));
 		break;
 	case TM_RELOAD:
+	case TM_HANDOFF:
 		wait_text("worker ready", 1);
 		if (rnd(3) != 0)
 			wait_text("build \"build\" finished", 1);
 		else
 			step_for(rnd(200));
-		tt_write_config(it.dir, it.presses == 3, true);
+		tt_write_config(
+		    it.dir, it.presses == 3, true, it.m == TM_HANDOFF);
 		/*
 		 * Two workers read the UDP socket during the overlap, so a
 		 * pong no longer proves that earlier records were handled,
 		 * only that they will be: a SIGKILL (3rd Ctrl-C) may lose them.
 		 */
-		if (it.presses == 3)
+		if (it.presses == 3 && it.m == TM_HANDOFF)
 			load_mark_boundary(&it.ld);
 		kill(it.tp.pid, SIGHUP);
 		step_for(rnd(51));
@@ -270,7 +272,7 @@ run_iteration(struct totals *t)
 	/* Not where the first Ctrl-C's timing is the point of the moment. */
 	it.slow = tt_write_files(it.dir) && rnd(2) == 0 && it.m != TM_STARTUP &&
 	    it.m != TM_RESTART;
-	tt_write_config(it.dir, it.presses == 3, false);
+	tt_write_config(it.dir, it.presses == 3, false, false);
 	load_init(&it.ld, 0);
 	tp_start(&it.tp, it.dir, args);
 
@@ -353,7 +355,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: torture [--iterations N] [--seed S] [--first I] "
 	    "[--skip MOMENT]... [--verbose]\n"
-	    "moments: start-up ready mid-build between restart reload\n");
+	    "moments: start-up ready mid-build between restart reload "
+	    "handoff\n");
 	exit(2);
 }
 

@@ -35,7 +35,8 @@ enum tt_moment {
 	TM_BUILD, /* while a build runs (a started-N file exists) */
 	TM_BETWEEN, /* right after a "finished" line, nothing running */
 	TM_RESTART, /* 0-50 ms after kill -9 of the worker */
-	TM_RELOAD, /* 0-50 ms after a SIGHUP with a changed tend.json */
+	TM_RELOAD, /* 0-50 ms after a SIGHUP: new jobs, same worker */
+	TM_HANDOFF, /* 0-50 ms after a SIGHUP that replaces the worker */
 	TM_COUNT
 };
 
@@ -128,7 +129,8 @@ void print_summary(
 int tt_make_big(void); /* once per run; -1 on failure */
 void tt_unlink_big(void);
 bool tt_write_files(const char *dir); /* false if big.bin is missing */
-void tt_write_config(const char *dir, bool trap_int, bool second_job);
+void tt_write_config(
+    const char *dir, bool trap_int, bool second_job, bool new_worker);
 int tt_stat_field(pid_t pid, int field); /* of /proc/PID/stat, 1-based */
 
 /* check.c: the invariants on the files tend and its builds left. */

@@ -271,3 +271,93 @@ Test(http_drain, a_cut_after_the_drain_ends_it_without_waiting)
 	srv_stats(&S, &req, &conns, &cut);
 	cr_assert(eq(u64, cut, 1));
 }
+
+/*
+ * A handoff (a reload gave the listener to a new worker): an idle
+ * keep-alive client may already be sending its next request, so the
+ * connection stays open for it and the answer says "Connection: close".
+ */
+Test(http_drain, a_handoff_answers_the_next_request_of_an_idle_client)
+{
+	uint64_t req, conns, cut;
+	struct resp r;
+	struct cli c;
+
+	srv_start(&S, NULL);
+	cli_open(&c, &S, 0);
+	cli_send(&c, "GET /hello.txt HTTP/1.1\r\n" HOST "\r\n");
+	cr_assert(cli_resp(&c, &r, false) == 0);
+	resp_free(&r);
+	srv_ctl(&S, CTL_HANDOFF);
+	nap(100);
+	cr_assert(still_running(), "the handoff closed an idle client");
+	cli_send(&c, "GET /hello.txt HTTP/1.1\r\n" HOST "\r\n");
+	cr_assert(cli_resp(&c, &r, false) == 0);
+	cr_assert(eq(int, r.status, 200));
+	cr_assert(eq(str, r.body, "hello, world\n"));
+	cr_assert(r.closed, "no Connection: close in a handoff");
+	resp_free(&r);
+	cr_assert(cli_eof(&c, 5.0));
+	cli_close(&c);
+	assert_exits_cleanly(5);
+	srv_stats(&S, &req, &conns, &cut);
+	cr_assert(eq(u64, req, 2));
+	cr_assert(eq(u64, cut, 0));
+}
+
+Test(http_drain, a_handoff_ends_event_streams_without_a_shutdown_event)
+{
+	struct cli c;
+
+	srv_start(&S, NULL);
+	cli_open(&c, &S, 0);
+	cli_send(&c, "GET /__tend/events HTTP/1.1\r\n" HOST "\r\n");
+	cr_assert(cli_wait_for(&c, ": tend\n\n"));
+	srv_ctl(&S, CTL_HANDOFF);
+	cr_assert(not(cli_wait_for(&c, "event: shutdown")),
+	    "a handoff told the page that tend stopped");
+	cr_assert(cli_eof(&c, 5.0));
+	cli_close(&c);
+	assert_exits_cleanly(5);
+}
+
+/* A stop during a handoff (Ctrl-C during a reload) closes idle clients. */
+Test(http_drain, a_stop_during_a_handoff_closes_idle_clients_at_once)
+{
+	struct resp r;
+	struct cli c;
+
+	srv_start(&S, NULL);
+	cli_open(&c, &S, 0);
+	cli_send(&c, "GET /hello.txt HTTP/1.1\r\n" HOST "\r\n");
+	cr_assert(cli_resp(&c, &r, false) == 0);
+	resp_free(&r);
+	srv_ctl(&S, CTL_HANDOFF);
+	nap(50);
+	cr_assert(still_running());
+	kill(S.pid, SIGUSR1);
+	cr_assert(cli_eof(&c, 2.0), "an idle client outlived the stop");
+	cli_close(&c);
+	assert_exits_cleanly(2);
+}
+
+/* An idle client that sends nothing more is closed at the deadline. */
+Test(http_drain, a_handoff_closes_a_silent_client_at_the_deadline)
+{
+	struct srv_opts o = {.drain_deadline = 0.3};
+	uint64_t req, conns, cut;
+	struct resp r;
+	struct cli c;
+
+	srv_start(&S, &o);
+	cli_open(&c, &S, 0);
+	cli_send(&c, "GET /hello.txt HTTP/1.1\r\n" HOST "\r\n");
+	cr_assert(cli_resp(&c, &r, false) == 0);
+	resp_free(&r);
+	srv_ctl(&S, CTL_HANDOFF);
+	cr_assert(cli_eof(&c, 3.0));
+	cli_close(&c);
+	assert_exits_cleanly(3);
+	srv_stats(&S, &req, &conns, &cut);
+	cr_assert(eq(u64, cut, 0), "an idle client counted as cut");
+}

@@ -88,7 +88,7 @@ child_usr1(struct ev_loop *loop, ev_signal *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	wrk_http_drain(ch->h, ch->deadline);
+	wrk_http_drain(ch->h, ch->deadline, false);
 }
 
 static void
@@ -135,6 +135,9 @@ child_ctl(struct ev_loop *loop, ev_io *w, int revents)
 		break;
 	case CTL_NOTE:
 		wrk_http_broadcast(ch->h, "note", "one\ntwo\r\nthree");
+		break;
+	case CTL_HANDOFF:
+		wrk_http_drain(ch->h, ch->deadline, true);
 		break;
 	}
 	if (write(w->fd, &cmd, 1) != 1)

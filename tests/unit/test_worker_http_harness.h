@@ -41,6 +41,7 @@ struct srv {
 #define CTL_HOLD 'H' /* wrk_http_hold(h, true) */
 #define CTL_RELEASE 'h' /* wrk_http_hold(h, false) */
 #define CTL_NOTE 'N' /* broadcast "note" with data "one\ntwo\r\nthree" */
+#define CTL_HANDOFF 'D' /* wrk_http_drain(h, deadline, true) */
 
 /* Make the tree and start the child; asserts on failure. */
 void srv_start(struct srv *, const struct srv_opts *);
