@@ -6,14 +6,17 @@
  * place, everything else closed by close-on-exec (the flag form of tini's
  * restore_signals).
  *
- * Why fork and not posix_spawn: a child created in tend's process group
+ * Why vfork and not posix_spawn: a child created in tend's process group
  * is, until its setpgid, in the terminal's foreground group. A Ctrl-C in
  * that instant is queued for it (signals are blocked during the set-up)
  * and, once the mask is cleared with default dispositions, kills the
  * build before it even ran. posix_spawn offers no step between setpgid
  * and the mask; here the child ignores the terminal's signals after its
- * setpgid, which discards such a pending signal, then resets them. tend
- * is single-threaded, so the child may call anything until exec.
+ * setpgid, which discards such a pending signal, then resets them.
+ * vfork, as glibc's posix_spawn does it: the child borrows our memory
+ * until exec, so it makes system calls only (no malloc, no stdio), and
+ * every signal stays blocked until its dispositions are default, so no
+ * handler of ours runs on the borrowed stack.
  */
 #include <sys/prctl.h>
 #include <sys/types.h>
@@ -84,11 +87,15 @@ place_fds(const struct spawn_req *r)
 	return 0;
 }
 
+/*
+ * The child, in vfork's borrowed memory: only system calls until exec,
+ * no return, and a failure reported through *errp (which the parent
+ * reads once we are gone).
+ */
 static _Noreturn void
-child(const struct spawn_req *r, int errfd, pid_t parent)
+child(const struct spawn_req *r, volatile int *errp, pid_t parent)
 {
 	sigset_t empty;
-	int err;
 
 	if (r->die_with_parent) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -113,52 +120,40 @@ child(const struct spawn_req *r, int errfd, pid_t parent)
 			execve(path, r->argv, envp);
 	}
 fail:
-	err = errno;
-	/* The parent reads why; a short write leaves it with EIO. */
-	if (write(errfd, &err, sizeof(err)) < 0)
-		_exit(127);
+	*errp = errno != 0 ? errno : EIO;
 	_exit(127);
 }
 
 pid_t
 spawn_start(const struct spawn_req *r)
 {
+	volatile int child_err = 0;
 	sigset_t all, old;
-	int p[2], err = 0;
-	ssize_t n;
 	pid_t pid, self = getpid();
+	int err;
 
-	/* exec closes the write end: EOF means the exec happened. */
-	if (pipe2(p, O_CLOEXEC) == -1)
-		return -1;
 	/* No handler of ours may run in the child before its reset. */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		child(r, p[1], self);
-	}
+	/*
+	 * vfork: no page tables to copy, and we resume only once the child
+	 * has exec'd or given up, with its errno in child_err.
+	 */
+	pid = vfork();
+	if (pid == 0)
+		child(r, &child_err, self);
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(p[1]);
 	if (pid == -1) {
-		close(p[0]);
 		errno = err;
 		return -1;
 	}
-	/* Both sides set the group: whichever runs first, it is there. */
-	if (r->own_group)
-		setpgid(pid, pid);
-	do
-		n = read(p[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(p[0]);
-	if (n == 0)
+	if (child_err == 0)
 		return pid;
 	/* The exec failed: reap the child, report its errno. */
+	err = child_err;
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	errno = n == sizeof(err) ? err : EIO;
+	errno = err;
 	return -1;
 }

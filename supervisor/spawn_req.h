@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * supervisor/spawn_req.h
- * Start a child cleanly: fork and exec with an empty signal mask, default
+ * Start a child cleanly: vfork and exec with an empty signal mask, default
  * dispositions, chosen fds dup'ed into place and everything else closed
  * by close-on-exec.
  */
@@ -41,7 +41,7 @@ void spawn_req_init(struct spawn_req *r);
 
 /*
  * Returns the pid, or -1 with errno (an exec failure such as ENOENT is
- * reported here through a close-on-exec pipe).
+ * reported here: the vfork child leaves its errno in the parent).
  */
 pid_t spawn_start(const struct spawn_req *r);
 
