@@ -237,12 +237,36 @@ changes_poll(struct sup *s)
 		watch_poll(s->watch);
 }
 
+/* A stop began: nothing new will be built, so stop watching now. */
+void
+changes_quiesce(struct sup *s)
+{
+	ev_timer_stop(s->loop, &s->debounce);
+	watch_quiesce(s->watch);
+}
+
+/*
+ * Stop watching. A reload starts a new watcher at once; the old one is
+ * quiesced and closed at the next stop, once the kernel has freed its
+ * marks, because closing it now would block the loop for a grace period.
+ */
 void
 changes_stop(struct sup *s)
 {
 	ev_timer_stop(s->loop, &s->debounce);
-	watch_free(s->watch);
+	watch_quiesce(s->watch);
+	watch_free(s->old_watch);
+	s->old_watch = s->watch;
 	s->watch = NULL;
 	pathset_clear(&s->out_batch);
 	pathset_clear(&s->out_direct);
+}
+
+/* At exit: changes_quiesce ran at the stop's first step. */
+void
+changes_free(struct sup *s)
+{
+	changes_stop(s);
+	watch_free(s->old_watch);
+	s->old_watch = NULL;
 }

@@ -22,6 +22,7 @@
 
 #include "exec_priv.h"
 #include "log.h"
+#include "watch.h"
 
 static const int forwarded[XC_NSIG] = {
     SIGINT,
@@ -44,6 +45,8 @@ told_to_stop(struct xc *x, int signo)
 	x->rerun = false;
 	ev_timer_stop(x->loop, &x->backoff);
 	ev_timer_stop(x->loop, &x->debounce);
+	/* Nothing will rerun; freeing the marks now makes the exit quick. */
+	watch_quiesce(x->watch);
 	if (!x->active)
 		xc_finish(x, 128 + signo, signo);
 }

@@ -77,6 +77,7 @@ do_finish(struct sup *s)
 		announce_finish(s);
 	sched_drop_queue(s);
 	sched_stop_services(s);
+	changes_quiesce(s);
 	if (s->pending_cfg != NULL) {
 		cfg_free(s->pending_cfg);
 		free(s->pending_cfg);
@@ -486,7 +487,7 @@ sup_run(struct sup *s)
 
 	if (s->run_mode)
 		run_summary(s);
-	changes_stop(s);
+	changes_free(s);
 	close_listeners(s);
 	free_jobs(s);
 	cfg_free(&s->cfg);

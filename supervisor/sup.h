@@ -133,6 +133,7 @@ struct sup {
 	int sweep_rounds;
 
 	struct watch *watch; /* NULL when nothing is watched */
+	struct watch *old_watch; /* replaced by a reload, closed later */
 	char root_clean[4096]; /* serve.root, cleaned, as events name it */
 	ev_timer debounce;
 	ev_tstamp debounce_first;
@@ -186,7 +187,9 @@ void run_summary(const struct sup *s);
 
 /* changes.c: file watching, debounce, reload batches */
 int changes_start(struct sup *s);
+void changes_quiesce(struct sup *s); /* a stop began: no more events */
 void changes_stop(struct sup *s);
+void changes_free(struct sup *s); /* at exit */
 void changes_poll(struct sup *s);
 bool changes_tasks_busy(const struct sup *s);
 void changes_send_reload(struct sup *s, struct pathset *out);

@@ -55,6 +55,7 @@ int watch_pattern_dir(const char *pattern, char *out, size_t size);
 void watch_debounce(struct ev_loop *loop, ev_timer *t, ev_tstamp *first,
     double wait, double max_wait);
 unsigned watch_count(const struct watch *w); /* directories watched */
+void watch_quiesce(struct watch *w); /* no more events, marks freed */
 void watch_free(struct watch *w);
 
 #endif
