@@ -89,13 +89,14 @@ place_fds(const struct spawn_req *r)
 
 /*
  * The child, in vfork's borrowed memory: only system calls until exec,
- * no return, and a failure reported through *errp (which the parent
- * reads once we are gone).
+ * no return. A failure goes back through errfd, not through our shared
+ * memory: valgrind, for one, runs vfork as a plain fork.
  */
 static _Noreturn void
-child(const struct spawn_req *r, volatile int *errp, pid_t parent)
+child(const struct spawn_req *r, int errfd, pid_t parent)
 {
 	sigset_t empty;
+	int err;
 
 	if (r->die_with_parent) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -120,40 +121,51 @@ child(const struct spawn_req *r, volatile int *errp, pid_t parent)
 			execve(path, r->argv, envp);
 	}
 fail:
-	*errp = errno != 0 ? errno : EIO;
+	err = errno;
+	/* The parent reads why; a short write leaves it with EIO. */
+	if (write(errfd, &err, sizeof(err)) < 0)
+		_exit(127);
 	_exit(127);
 }
 
 pid_t
 spawn_start(const struct spawn_req *r)
 {
-	volatile int child_err = 0;
 	sigset_t all, old;
+	int p[2], err = 0;
+	ssize_t n;
 	pid_t pid, self = getpid();
-	int err;
 
+	/* exec closes the write end: EOF means the exec happened. */
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
 	/* No handler of ours may run in the child before its reset. */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	/*
-	 * vfork: no page tables to copy, and we resume only once the child
-	 * has exec'd or given up, with its errno in child_err.
+	 * vfork: no page tables to copy; we resume once the child has
+	 * exec'd or given up, so the read below does not wait.
 	 */
 	pid = vfork();
 	if (pid == 0)
-		child(r, &child_err, self);
+		child(r, p[1], self);
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(p[1]);
 	if (pid == -1) {
+		close(p[0]);
 		errno = err;
 		return -1;
 	}
-	if (child_err == 0)
+	do
+		n = read(p[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n == 0)
 		return pid;
 	/* The exec failed: reap the child, report its errno. */
-	err = child_err;
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	errno = err;
+	errno = n == sizeof(err) ? err : EIO;
 	return -1;
 }

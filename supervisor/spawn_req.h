@@ -41,7 +41,7 @@ void spawn_req_init(struct spawn_req *r);
 
 /*
  * Returns the pid, or -1 with errno (an exec failure such as ENOENT is
- * reported here: the vfork child leaves its errno in the parent).
+ * reported here through a close-on-exec pipe).
  */
 pid_t spawn_start(const struct spawn_req *r);
 

@@ -1,18 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * worker/http_file.c
- * Static files: open a cleaned path under the root without ever leaving
- * it, directories (301 to the slash form, index.html), the SPA fallback,
+ * Static files: a cleaned path opened under the root (http_open.c),
+ * directories (301 to the slash form, index.html), the SPA fallback,
  * and the response: validators, 304, a single byte range, HEAD, and the
  * body as a copy for small files or by sendfile from the open fd. HTML
  * with live reload on is a whole copy with the script tag (http_inject.c):
  * its own ETag, no ranges.
  */
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
-
-#include <linux/openat2.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,31 +18,6 @@
 #include <unistd.h>
 
 #include "http_priv.h"
-
-/*
- * RESOLVE_BENEATH lets the kernel refuse, with EXDEV, every resolution
- * that would leave the root: "..", absolute symlinks, and relative ones
- * that climb out. Symlinks that stay inside are followed. O_NONBLOCK keeps
- * a FIFO from blocking the open; it is refused after fstat.
- */
-static int
-open_beneath(int rootfd, const char *rel)
-{
-	struct open_how how;
-	int fd = -1, tries;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-	/* EAGAIN: a rename raced the lookup; the kernel asks for a retry. */
-	for (tries = 0; tries < 4; tries++) {
-		fd = (int)syscall(
-		    SYS_openat2, rootfd, rel[0] ? rel : ".", &how, sizeof(how));
-		if (fd >= 0 || (errno != EAGAIN && errno != EINTR))
-			break;
-	}
-	return fd;
-}
 
 static int
 errno_status(int e)
@@ -269,11 +241,11 @@ wrk_http_file(struct wrk_conn *c, char *rel)
 	size_t len;
 	int fd;
 
-	if ((fd = open_beneath(h->h_rootfd, rel)) == -1) {
+	if ((fd = wrk_open_beneath(h->h_rootfd, rel)) == -1) {
 		if ((errno == ENOENT || errno == ENOTDIR) && h->h_lim.spa &&
 		    spa_route(rel)) {
 			name = "index.html";
-			fd = open_beneath(h->h_rootfd, name);
+			fd = wrk_open_beneath(h->h_rootfd, name);
 		}
 		if (fd == -1) {
 			wrk_resp_error(c, errno_status(errno), NULL);
@@ -292,7 +264,7 @@ wrk_http_file(struct wrk_conn *c, char *rel)
 		/* Opened from the root again, so its symlinks are judged alike.
 		 */
 		memcpy(rel + len, "index.html", sizeof("index.html"));
-		if ((fd = open_beneath(h->h_rootfd, rel)) == -1) {
+		if ((fd = wrk_open_beneath(h->h_rootfd, rel)) == -1) {
 			wrk_resp_error(c, errno_status(errno), NULL);
 			return;
 		}

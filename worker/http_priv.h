@@ -180,6 +180,10 @@ void wrk_resp_error(struct wrk_conn *, int, const char *);
 /* http_file.c */
 void wrk_http_file(struct wrk_conn *, char *);
 
+/* http_open.c: -1 with errno (EXDEV: it would leave the root) */
+int wrk_open_beneath(int rootfd, const char *rel);
+int wrk_open_beneath_proc(int rootfd, const char *rel); /* no openat2 */
+
 /* http_hold.c */
 void wrk_hold_park(struct wrk_conn *);
 void wrk_hold_release(struct wrk_conn *);

@@ -41,6 +41,38 @@ tp_start(struct tp *tp, const char *cwd, const char *const *args)
 	tp_start_nofile(tp, cwd, args, 0);
 }
 
+/*
+ * TEND_TEST_VALGRIND=DIR runs tend (supervisor and worker, not the jobs)
+ * under memcheck, one log per process in DIR (tests/valgrind/suite).
+ */
+static void
+exec_tend(const char **argv, size_t n)
+{
+	const char *dir = getenv("TEND_TEST_VALGRIND");
+	const char *vg[48];
+	char log[512];
+	size_t k = 0;
+
+	if (dir == NULL || dir[0] == '\0') {
+		execv(TEND_BIN, (char *const *)argv);
+		return;
+	}
+	snprintf(log, sizeof(log), "--log-file=%s/vg.%%p.log", dir);
+	setenv("TEND_WORKER_EXE", TEND_BIN, 1);
+	vg[k++] = "valgrind";
+	vg[k++] = "--trace-children=yes";
+	vg[k++] = "--trace-children-skip=/bin/*,/usr/*,/sbin/*";
+	vg[k++] = "--leak-check=full";
+	vg[k++] = "--errors-for-leak-kinds=definite";
+	vg[k++] = "--child-silent-after-fork=yes";
+	vg[k++] = log;
+	vg[k++] = TEND_BIN;
+	for (size_t i = 1; i < n && k < 47; i++)
+		vg[k++] = argv[i];
+	vg[k] = NULL;
+	execvp("valgrind", (char *const *)vg);
+}
+
 void
 tp_start_nofile(struct tp *tp, const char *cwd, const char *const *args,
     unsigned long nofile)
@@ -70,7 +102,7 @@ tp_start_nofile(struct tp *tp, const char *cwd, const char *const *args,
 		if (nofile > 0 && setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			_exit(126);
 		setenv("NO_COLOR", "1", 1);
-		execv(TEND_BIN, (char *const *)argv);
+		exec_tend(argv, n);
 		_exit(127);
 	}
 	fcntl(tp->master, F_SETFL, O_NONBLOCK);
