@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,12 @@ field(const char *status, const char *name)
 	return p + strlen(name);
 }
 
+/* Bit n-1 stands for signal n in /proc/PID/status. */
+#define GLIBC_SIGNALS ((1ULL << 31) | (1ULL << 32))
+
 Test(spawn, a_child_starts_with_no_blocked_and_no_ignored_signal)
 {
+	uint64_t ign;
 	char *argv[] = {"cat", "/proc/self/status", NULL};
 	struct spawn_req r;
 	sigset_t block;
@@ -84,10 +89,12 @@ Test(spawn, a_child_starts_with_no_blocked_and_no_ignored_signal)
 	    eq(int, strncmp(field(st, "\nSigBlk:\t"), "0000000000000000", 16),
 	        0),
 	    "%s", st);
-	cr_assert(
-	    eq(int, strncmp(field(st, "\nSigIgn:\t"), "0000000000000000", 16),
-	        0),
-	    "%s", st);
+	/*
+	 * Signals 32 and 33 belong to glibc (its sigaction refuses them), so
+	 * an ignore inherited from whoever started the tests may stay.
+	 */
+	ign = strtoull(field(st, "\nSigIgn:\t"), NULL, 16) & ~GLIBC_SIGNALS;
+	cr_assert(eq(u64, ign, 0), "ignored in the child:\n%s", st);
 	cr_assert(eq(int, atoi(field(st, "\nNSpgid:\t")), (int)pid),
 	    "not in its own process group:\n%s", st);
 }
