@@ -93,7 +93,7 @@ do_finish(struct sup *s)
 		wproc_start(s);
 	}
 	wproc_stop(s->worker, STOP_GRACEFUL);
-	wproc_stop(s->retiring, STOP_GRACEFUL);
+	wproc_stop_retiring(s, STOP_GRACEFUL);
 	/*
 	 * Our copies of the sockets stay open until we exit: if the worker
 	 * dies while draining (or had just died when the Ctrl-C came), a new
@@ -116,7 +116,7 @@ do_abort(struct sup *s)
 			job_signal(j, j->j_cfg->j_stop_signal, true);
 	}
 	wproc_stop(s->worker, STOP_CUT);
-	wproc_stop(s->retiring, STOP_CUT);
+	wproc_stop_retiring(s, STOP_CUT);
 }
 
 static void
@@ -126,7 +126,7 @@ do_kill(struct sup *s)
 	for (size_t i = 0; i < s->njobs; i++)
 		job_kill_now(&s->jobs[i]);
 	wproc_kill(s->worker);
-	wproc_kill(s->retiring);
+	wproc_kill_retiring(s);
 	sweep_children(SIGKILL);
 }
 

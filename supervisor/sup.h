@@ -93,6 +93,7 @@ struct wproc {
 	uint32_t w_ping_seq;
 	uint32_t w_pong_seq;
 	ev_tstamp w_started;
+	struct wproc *w_next; /* the next retiring worker */
 	char *w_args; /* its command line, to tell if a reload changes it */
 	size_t w_args_len;
 };
@@ -120,7 +121,7 @@ struct sup {
 	char udp_addr[IPC_NAME_MAX];
 
 	struct wproc *worker; /* current, or NULL */
-	struct wproc *retiring; /* draining after a reload, or NULL */
+	struct wproc *retiring; /* draining after reloads (w_next), or NULL */
 	unsigned worker_fails; /* crashes before READY, in a row */
 	unsigned drain_attempts; /* workers started to drain after a crash */
 	double worker_backoff;
@@ -200,6 +201,9 @@ void wproc_send(struct wproc *w, const struct ipc_msg *m);
 void wproc_broadcast(struct sup *s, const struct ipc_msg *m);
 void wproc_stop(struct wproc *w, enum ipc_stop_level level);
 void wproc_kill(struct wproc *w);
+/* Every retiring worker: raise its stop level, or kill it. */
+void wproc_stop_retiring(struct sup *s, enum ipc_stop_level level);
+void wproc_kill_retiring(struct sup *s);
 void wproc_reconfigure(struct sup *s); /* after a reload */
 
 /* listen.c */

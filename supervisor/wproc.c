@@ -302,9 +302,13 @@ on_worker_exit(struct ev_loop *loop, ev_child *c, int revents)
 	(void)revents;
 	ev_child_stop(loop, c);
 	read_all(w);
-	if (w == s->retiring) {
+	if (w->w_state == WP_RETIRING) {
+		struct wproc **pp = &s->retiring;
+		while (*pp != NULL && *pp != w)
+			pp = &(*pp)->w_next;
+		if (*pp == w)
+			*pp = w->w_next;
 		report_unclean(w, wstatus);
-		s->retiring = NULL;
 	} else if (w == s->worker) {
 		s->worker = NULL;
 		if (s->stop.st != ST_RUNNING) {
@@ -489,17 +493,37 @@ wproc_start(struct sup *s)
 	return 0;
 }
 
-/* A new worker takes the listener; the old one answers what it has. */
+/*
+ * A new worker takes the listener; the old one answers what it has. A
+ * worker still retiring from an earlier reload stops waiting for its
+ * idle clients: two of them lingering would be one too many.
+ */
 static void
 retire(struct sup *s)
 {
-	if (s->retiring != NULL)
-		wproc_kill(s->retiring); /* a reload during a reload */
-	s->retiring = s->worker;
+	struct wproc *w = s->worker;
+
+	wproc_stop_retiring(s, STOP_GRACEFUL);
 	s->worker = NULL;
-	s->retiring->w_state = WP_RETIRING;
-	wproc_stop(s->retiring, STOP_RETIRE);
+	w->w_state = WP_RETIRING;
+	w->w_next = s->retiring;
+	s->retiring = w;
+	wproc_stop(w, STOP_RETIRE);
 	wproc_start(s);
+}
+
+void
+wproc_stop_retiring(struct sup *s, enum ipc_stop_level level)
+{
+	for (struct wproc *w = s->retiring; w != NULL; w = w->w_next)
+		wproc_stop(w, level);
+}
+
+void
+wproc_kill_retiring(struct sup *s)
+{
+	for (struct wproc *w = s->retiring; w != NULL; w = w->w_next)
+		wproc_kill(w);
 }
 
 /*

@@ -234,6 +234,60 @@ Test(control, a_reload_that_changes_the_root_hands_clients_over)
 	expect_no_process_left();
 }
 
+/*
+ * Two reloads that each replace the worker, in quick succession: the
+ * first retiring worker is told to finish (it says BYE), not killed, and
+ * the last configuration serves.
+ */
+Test(control, a_reload_during_a_reload_lets_both_old_workers_finish)
+{
+	const char *args[] = {NULL};
+	char *resp, path[PATH_MAX];
+	size_t len;
+	int port, keep;
+
+	for (int i = 2; i <= 3; i++) {
+		snprintf(path, sizeof(path), "%s/public%d", dir, i);
+		mkdir(path, 0755);
+	}
+	tmp_write(dir, "public3/index.html", "<p>third root</p>\n");
+	tmp_write(dir, "tend.json", good_config);
+	it_start(args, true);
+	port = tp_http_port(&tp);
+	keep = tcp_connect(port, 0); /* an idle client of the first worker */
+	cr_assert(http_get_on(keep, "/", NULL) == 200);
+	for (int i = 2; i <= 3; i++) {
+		char cfg[256];
+		snprintf(cfg, sizeof(cfg),
+		    "{ \"jobs\": { \"site\": { \"cmd\": \"true\" } },\n"
+		    "  \"serve\": { \"root\": \"public%d\", "
+		    "\"http\": \"127.0.0.1:0\" } }",
+		    i);
+		tmp_write(dir, "tend.json", cfg);
+		kill(tp.pid, SIGHUP);
+		for (long end = now_ms() + 5000;
+		     tp_worker_pid(&tp, i - 1) <= 0 && now_ms() < end;)
+			tp_pump(&tp, 10);
+		cr_assert(tp_worker_pid(&tp, i - 1) > 0,
+		    "no worker after reload %d; output:\n%s", i - 1, tp.out);
+	}
+	for (long end = now_ms() + 8000;
+	     tp_count(&tp, "worker stopped") < 2 && now_ms() < end;)
+		tp_pump(&tp, 10);
+	cr_assert(tp_count(&tp, "worker stopped") == 2,
+	    "the old workers did not both finish; output:\n%s", tp.out);
+	cr_assert(strstr(tp.out, "without saying BYE") == NULL, "%s", tp.out);
+	close(keep);
+	resp = http_exchange(port,
+	    "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &len,
+	    5000);
+	cr_assert(strstr(resp, "third root") != NULL, "%s", resp);
+	free(resp);
+	it_ctrl_c(1);
+	expect_exit_by_signal(SIGINT);
+	expect_no_process_left();
+}
+
 Test(control, a_bad_config_is_exit_2_and_starts_nothing)
 {
 	const char *args[] = {NULL};
