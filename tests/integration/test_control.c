@@ -118,6 +118,17 @@ Test(control, post_build_from_loopback_and_the_status_page)
 	expect_no_process_left();
 }
 
+/* Until the n-th (0-based) "worker ready" line. */
+static void
+wait_for_worker(int n)
+{
+	for (long end = now_ms() + 5000;
+	     tp_worker_pid(&tp, n) <= 0 && now_ms() < end;)
+		tp_pump(&tp, 10);
+	cr_assert(tp_worker_pid(&tp, n) > 0, "no worker number %d; output:\n%s",
+	    n + 1, tp.out);
+}
+
 static const char good_config[] =
     "{\n"
     "  // comments are allowed\n"
@@ -207,11 +218,7 @@ Test(control, a_reload_that_changes_the_root_hands_clients_over)
 	kill(tp.pid, SIGHUP);
 	cr_assert(tp_wait_for(&tp, "configuration reloaded", 5000),
 	    "output:\n%s", tp.out);
-	for (long end = now_ms() + 5000;
-	     tp_worker_pid(&tp, 1) <= 0 && now_ms() < end;)
-		tp_pump(&tp, 10);
-	cr_assert(
-	    tp_worker_pid(&tp, 1) > 0, "no new worker; output:\n%s", tp.out);
+	wait_for_worker(1);
 	cr_assert(http_get_on(keep, "/", &closed) == 200,
 	    "the old worker dropped a keep-alive client; output:\n%s", tp.out);
 	cr_assert(closed, "the old worker's last answer kept the connection");
@@ -265,11 +272,7 @@ Test(control, a_reload_during_a_reload_lets_both_old_workers_finish)
 		    i);
 		tmp_write(dir, "tend.json", cfg);
 		kill(tp.pid, SIGHUP);
-		for (long end = now_ms() + 5000;
-		     tp_worker_pid(&tp, i - 1) <= 0 && now_ms() < end;)
-			tp_pump(&tp, 10);
-		cr_assert(tp_worker_pid(&tp, i - 1) > 0,
-		    "no worker after reload %d; output:\n%s", i - 1, tp.out);
+		wait_for_worker(i - 1);
 	}
 	for (long end = now_ms() + 8000;
 	     tp_count(&tp, "worker stopped") < 2 && now_ms() < end;)

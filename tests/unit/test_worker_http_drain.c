@@ -129,17 +129,25 @@ Test(http_drain, a_slow_download_completes_across_a_drain)
 	cr_assert(eq(u64, cut, 0));
 }
 
-Test(http_drain, an_idle_keep_alive_connection_is_closed)
+/* A client that got one answer and keeps its connection, idle. */
+static void
+open_idle_client(struct cli *c)
 {
 	struct resp r;
+
+	cli_open(c, &S, 0);
+	cli_send(c, "GET /hello.txt HTTP/1.1\r\n" HOST "\r\n");
+	cr_assert(cli_resp(c, &r, false) == 0);
+	cr_assert(not(r.closed));
+	resp_free(&r);
+}
+
+Test(http_drain, an_idle_keep_alive_connection_is_closed)
+{
 	struct cli c;
 
 	srv_start(&S, NULL);
-	cli_open(&c, &S, 0);
-	cli_send(&c, "GET /hello.txt HTTP/1.1\r\n" HOST "\r\n");
-	cr_assert(cli_resp(&c, &r, false) == 0);
-	cr_assert(not(r.closed));
-	resp_free(&r);
+	open_idle_client(&c);
 	kill(S.pid, SIGUSR1);
 	cr_assert(cli_eof(&c, 5.0), "idle connection left open by the drain");
 	cli_close(&c);
@@ -284,10 +292,7 @@ Test(http_drain, a_handoff_answers_the_next_request_of_an_idle_client)
 	struct cli c;
 
 	srv_start(&S, NULL);
-	cli_open(&c, &S, 0);
-	cli_send(&c, "GET /hello.txt HTTP/1.1\r\n" HOST "\r\n");
-	cr_assert(cli_resp(&c, &r, false) == 0);
-	resp_free(&r);
+	open_idle_client(&c);
 	srv_ctl(&S, CTL_HANDOFF);
 	nap(100);
 	cr_assert(still_running(), "the handoff closed an idle client");
@@ -324,14 +329,10 @@ Test(http_drain, a_handoff_ends_event_streams_without_a_shutdown_event)
 /* A stop during a handoff (Ctrl-C during a reload) closes idle clients. */
 Test(http_drain, a_stop_during_a_handoff_closes_idle_clients_at_once)
 {
-	struct resp r;
 	struct cli c;
 
 	srv_start(&S, NULL);
-	cli_open(&c, &S, 0);
-	cli_send(&c, "GET /hello.txt HTTP/1.1\r\n" HOST "\r\n");
-	cr_assert(cli_resp(&c, &r, false) == 0);
-	resp_free(&r);
+	open_idle_client(&c);
 	srv_ctl(&S, CTL_HANDOFF);
 	nap(50);
 	cr_assert(still_running());
@@ -346,14 +347,10 @@ Test(http_drain, a_handoff_closes_a_silent_client_at_the_deadline)
 {
 	struct srv_opts o = {.drain_deadline = 0.3};
 	uint64_t req, conns, cut;
-	struct resp r;
 	struct cli c;
 
 	srv_start(&S, &o);
-	cli_open(&c, &S, 0);
-	cli_send(&c, "GET /hello.txt HTTP/1.1\r\n" HOST "\r\n");
-	cr_assert(cli_resp(&c, &r, false) == 0);
-	resp_free(&r);
+	open_idle_client(&c);
 	srv_ctl(&S, CTL_HANDOFF);
 	cr_assert(cli_eof(&c, 3.0));
 	cli_close(&c);
