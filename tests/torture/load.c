@@ -88,6 +88,7 @@ conn_reset(struct tt_conn *c)
 	c->status = 0;
 	c->clen = -1;
 	c->body = 0;
+	c->server_closes = false;
 }
 
 static void
@@ -177,9 +178,12 @@ parse_head(struct tt_conn *c)
 		tt_fail("http: not a response head: %.60s", c->head);
 		return false;
 	}
-	for (p = c->head; (p = strchr(p, '\n')) != NULL;)
+	for (p = c->head; (p = strchr(p, '\n')) != NULL;) {
 		if (strncasecmp(++p, "content-length:", 15) == 0)
 			c->clen = atol(p + 15);
+		else if (strncasecmp(p, "connection: close", 17) == 0)
+			c->server_closes = true;
+	}
 	if (c->clen < 0) {
 		tt_fail("http: status %d without Content-Length", c->status);
 		return false;
@@ -191,6 +195,8 @@ parse_head(struct tt_conn *c)
 static bool
 take_body(struct tt_load *ld, struct tt_conn *c, const char *b, size_t n)
 {
+	bool closes;
+
 	if ((long)(c->body + n) > c->clen) {
 		tt_fail("http: %zu bytes beyond Content-Length %ld",
 		    c->body + n - (size_t)c->clen, c->clen);
@@ -207,6 +213,7 @@ take_body(struct tt_load *ld, struct tt_conn *c, const char *b, size_t n)
 		if (c->status != 200)
 			tt_fail("http: status %d", c->status);
 		ld->responses++;
+		closes = c->server_closes;
 		conn_reset(c);
 		c->st = HC_SENDING; /* the next request, even after Ctrl-C */
 		if (c->slow) { /* one request only */
@@ -214,6 +221,17 @@ take_body(struct tt_load *ld, struct tt_conn *c, const char *b, size_t n)
 			close(c->fd);
 			c->fd = -1;
 			c->st = HC_CLOSED;
+		} else if (closes) {
+			/*
+			 * As a real client does: no request after "Connection:
+			 * close" (a draining or retiring worker says it); a
+			 * new connection for the next one.
+			 */
+			close(c->fd);
+			c->fd = -1;
+			c->st = HC_CLOSED;
+			if (ld->connect_more)
+				conn_open(ld, c);
 		}
 	}
 	return true;

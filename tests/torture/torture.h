@@ -58,6 +58,7 @@ struct tt_conn {
 	int status;
 	long clen; /* Content-Length, -1 if none */
 	size_t body; /* body bytes received and verified */
+	bool server_closes; /* the head said "Connection: close" */
 };
 
 struct tt_ping {
