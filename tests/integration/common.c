@@ -56,3 +56,18 @@ it_expect_no_sanitizer_report(void)
 	        strstr(tp.out, "runtime error:") == NULL,
 	    "a sanitizer reported:\n%s", tp.out);
 }
+
+long
+expect_served(int port, int timeout_ms)
+{
+	long t0 = now_ms();
+	size_t len;
+	char *resp = http_exchange(port,
+	    "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &len,
+	    timeout_ms);
+
+	cr_assert(http_status(resp) == 200 && strstr(resp, "hello") != NULL,
+	    "not served within %d ms: \"%.80s\"", timeout_ms, resp);
+	free(resp);
+	return now_ms() - t0;
+}

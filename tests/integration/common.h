@@ -37,6 +37,9 @@ void it_expect_no_sanitizer_report(void);
 /* Type Ctrl-C n times, 150 ms apart. */
 void it_ctrl_c(int n);
 
+/* GET / (Connection: close) answered 200 "hello"; returns the latency. */
+long expect_served(int port, int timeout_ms);
+
 #define expect_exit_by_signal(sig) \
 	do { \
 		cr_assert(tp_wait_exit(&tp, 20000), \

@@ -13,19 +13,6 @@
 
 TestSuite(faults, .init = it_setup, .fini = it_teardown, .timeout = 60);
 
-static void
-expect_served(int port)
-{
-	size_t len;
-	char *resp = http_exchange(port,
-	    "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &len,
-	    5000);
-
-	cr_assert(http_status(resp) == 200, "response: %s", resp);
-	cr_assert(strstr(resp, "hello") != NULL);
-	free(resp);
-}
-
 Test(faults, a_killed_worker_is_replaced_on_the_same_port)
 {
 	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0", NULL};
@@ -34,7 +21,7 @@ Test(faults, a_killed_worker_is_replaced_on_the_same_port)
 
 	it_start(args, true);
 	port = tp_http_port(&tp);
-	expect_served(port);
+	expect_served(port, 5000);
 	first = tp_worker_pid(&tp, 0);
 	cr_assert(first > 0);
 	kill(first, SIGKILL);
@@ -43,7 +30,7 @@ Test(faults, a_killed_worker_is_replaced_on_the_same_port)
 	     (second = tp_worker_pid(&tp, 1)) < 0 && now_ms() < end;)
 		tp_pump(&tp, 20);
 	cr_assert(second > 0 && second != first, "output:\n%s", tp.out);
-	expect_served(port);
+	expect_served(port, 5000);
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);
 	expect_no_process_left();

@@ -36,22 +36,6 @@ write_big(void)
 	free(data);
 }
 
-/* GET / (Connection: close) answered 200 "hello"; returns the latency. */
-static long
-expect_served(int port, int timeout_ms)
-{
-	long t0 = now_ms();
-	size_t len;
-	char *resp = http_exchange(port,
-	    "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &len,
-	    timeout_ms);
-
-	cr_assert(http_status(resp) == 200 && strstr(resp, "hello") != NULL,
-	    "not served within %d ms: \"%.80s\"", timeout_ms, resp);
-	free(resp);
-	return now_ms() - t0;
-}
-
 /* tend under a pty with RLIMIT_NOFILE set before exec, worker ready. */
 static void
 start_with_nofile(const char *const *args, rlim_t nofile)
@@ -199,24 +183,14 @@ Test(faults2, a_udp_log_on_a_full_disk_is_reported_once_and_serving_goes_on)
 	expect_no_process_left();
 }
 
-/* utime + stime of pid, in seconds. */
+/* utime + stime of pid (fields 14 and 15 of its stat), in seconds. */
 static double
 cpu_seconds(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long ut = 0, st = 0;
-	FILE *f;
+	long long ut = proc_stat_field(pid, 14), st = proc_stat_field(pid, 15);
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
+	if (ut < 0 || st < 0)
 		return -1;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
-		return -1;
-	/* fields 3.. after the comm: state is 3, utime 14, stime 15 */
-	sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &ut, &st);
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 

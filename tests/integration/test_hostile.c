@@ -23,22 +23,6 @@ TestSuite(hostile, .init = it_setup, .fini = it_teardown, .timeout = 90);
 static const char *const serve_args[] = {
     "serve", "public", "--http", "127.0.0.1:0", NULL};
 
-/* GET / (Connection: close) answered 200 "hello"; returns the latency. */
-static long
-expect_served(int port, int timeout_ms)
-{
-	long t0 = now_ms();
-	size_t len;
-	char *resp = http_exchange(port,
-	    "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &len,
-	    timeout_ms);
-
-	cr_assert(http_status(resp) == 200 && strstr(resp, "hello") != NULL,
-	    "not served within %d ms: \"%.80s\"", timeout_ms, resp);
-	free(resp);
-	return now_ms() - t0;
-}
-
 /* Our own fd limit up to want (tend inherits it); false if impossible. */
 static bool
 raise_nofile(rlim_t want)

@@ -237,24 +237,55 @@ tp_worker_pid(struct tp *tp, int n)
 	return -1;
 }
 
-static bool
-read_stat(pid_t pid, char *state, pid_t *sid)
+/*
+ * /proc/PID/stat into buf; returns where field 3 (the state) starts, past
+ * "pid (comm) " (comm may hold spaces and parentheses), or NULL.
+ */
+static const char *
+stat_fields(pid_t pid, char *buf, size_t size)
 {
-	char path[64], buf[1024], *rp;
-	int fd, session;
+	char path[64], *rp;
+	int fd;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
-		return false;
+		return NULL;
 	buf[n] = '\0';
-	/* pid (comm) state ppid pgrp session */
-	if ((rp = strrchr(buf, ')')) == NULL ||
-	    sscanf(rp + 1, " %c %*d %*d %d", state, &session) != 2)
+	if ((rp = strrchr(buf, ')')) == NULL || rp[1] != ' ')
+		return NULL;
+	return rp + 2;
+}
+
+long long
+proc_stat_field(pid_t pid, int field)
+{
+	char buf[1024];
+	const char *p = stat_fields(pid, buf, sizeof(buf));
+
+	if (p == NULL || field < 3)
+		return -1;
+	if (field == 3)
+		return (unsigned char)*p;
+	for (int i = 3; i < field && p != NULL; i++)
+		if ((p = strchr(p, ' ')) != NULL)
+			p++;
+	return p != NULL ? strtoll(p, NULL, 10) : -1;
+}
+
+static bool
+read_stat(pid_t pid, char *state, pid_t *sid)
+{
+	char buf[1024];
+	const char *p = stat_fields(pid, buf, sizeof(buf));
+	int session;
+
+	/* state ppid pgrp session */
+	if (p == NULL || sscanf(p, "%c %*d %*d %d", state, &session) != 2)
 		return false;
 	*sid = session;
 	return true;

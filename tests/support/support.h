@@ -53,6 +53,11 @@ size_t session_count(pid_t sid);
 /* Wait up to timeout_ms for the session to be empty; returns count left. */
 size_t session_wait_empty(pid_t sid, int timeout_ms);
 bool pid_alive(pid_t pid); /* exists and is not a zombie */
+/*
+ * Field n (1-based, from 3) of /proc/PID/stat as a number; field 3, the
+ * state, as its letter. -1 when the process is gone.
+ */
+long long proc_stat_field(pid_t pid, int field);
 
 /* A fresh directory under /tmp; removed by tmp_remove. */
 void tmp_make(char *dir, size_t size);

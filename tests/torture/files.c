@@ -96,23 +96,3 @@ tt_write_config(
 	    new_worker ? ", \"drain_timeout\": 6" : "");
 	tmp_write(dir, "tend.json", text);
 }
-
-int
-tt_stat_field(pid_t pid, int field)
-{
-	char path[64], buf[1024], *p;
-	int v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	/* pid (comm) state ppid pgrp session tty_nr tpgid: fields 1-8 */
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
-		return -1;
-	for (int i = 3; i <= field && p != NULL; i++)
-		p = strchr(p + 1, ' ');
-	return p != NULL && sscanf(p, " %d", &v) == 1 ? v : -1;
-}

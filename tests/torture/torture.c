@@ -139,7 +139,7 @@ worker_pid(void)
 	if ((pid = tp_worker_pid(&it.tp, 0)) <= 0)
 		return -1;
 	/* Only ever signal a process of tend's session. */
-	if (tt_stat_field(pid, 6) != it.tp.pid) {
+	if (proc_stat_field(pid, 6) != it.tp.pid) {
 		tt_fail("worker pid %d is not in tend's session", (int)pid);
 		return -1;
 	}
@@ -170,7 +170,7 @@ reach_moment(unsigned *startup_late)
 		 * printed (the load has begun, the worker is being spawned),
 		 * right after the first build started, or in the first 8 ms.
 		 */
-		while (tt_stat_field(it.tp.pid, 8) != it.tp.pid &&
+		while (proc_stat_field(it.tp.pid, 8) != it.tp.pid &&
 		    now_ms() < it.deadline)
 			usleep(200);
 		if ((extra = rnd(4)) == 0)

@@ -132,7 +132,6 @@ void tt_unlink_big(void);
 bool tt_write_files(const char *dir); /* false if big.bin is missing */
 void tt_write_config(
     const char *dir, bool trap_int, bool second_job, bool new_worker);
-int tt_stat_field(pid_t pid, int field); /* of /proc/PID/stat, 1-based */
 
 /* check.c: the invariants on the files tend and its builds left. */
 void check_builds(const char *dir, int presses, unsigned *builds_started);
