@@ -225,20 +225,6 @@ xc_changed(struct xc *x)
 	xc_stop(x);
 }
 
-static _Noreturn void
-reraise(int signo)
-{
-	sigset_t set;
-
-	signal(signo, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, signo);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	raise(signo);
-	/* PID 1: the kernel ignores a default-disposition signal to init. */
-	_exit(128 + signo);
-}
-
 /*
  * A closed 0, 1 or 2 would be taken by our own next fd (the epoll fd, the
  * inotify fd) and handed to the command as its stdin: fill it first.
@@ -292,6 +278,6 @@ out:
 	pathset_clear(&x.changes);
 	xc_tty_restore(&x);
 	if (x.exit_signo != 0)
-		reraise(x.exit_signo);
+		die_of_signal(x.exit_signo);
 	return x.exit_code;
 }

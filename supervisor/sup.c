@@ -398,20 +398,6 @@ open_listeners(struct sup *s)
 	return 0;
 }
 
-static _Noreturn void
-reraise(int signo)
-{
-	sigset_t set;
-
-	/* The "wait and cooperative exit" convention: die of the signal. */
-	signal(signo, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, signo);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	raise(signo);
-	_exit(128 + signo);
-}
-
 /*
  * Take ownership of cfg (moved into the supervisor), run until stopped.
  * Returns the exit code; after a signal-initiated stop it does not return.
@@ -493,6 +479,6 @@ sup_run(struct sup *s)
 	cfg_free(&s->cfg);
 	code = s->exit_code;
 	if (s->stop.signo != 0)
-		reraise(s->stop.signo);
+		die_of_signal(s->stop.signo);
 	return code;
 }

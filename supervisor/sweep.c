@@ -6,6 +6,7 @@
  * signalling our children until none is left means no process outlives
  * tend. Reads /proc/self/task/<tid>/children (one small file); when the
  * kernel lacks it, scans /proc for processes whose parent we are.
+ * Also tend's very last step after a stop by signal (die_of_signal).
  */
 #include <sys/types.h>
 
@@ -100,4 +101,17 @@ sweep_children(int signo)
 	    strlen(list) < sizeof(list) - 32)
 		return signal_list(list, signo);
 	return scan_proc(signo);
+}
+
+_Noreturn void
+die_of_signal(int signo)
+{
+	sigset_t set;
+
+	signal(signo, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, signo);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(signo);
+	_exit(128 + signo);
 }

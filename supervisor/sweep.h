@@ -2,7 +2,8 @@
 /*
  * supervisor/sweep.h
  * No process outlives tend: signal every child we have (as a subreaper,
- * every orphan our children left behind).
+ * every orphan our children left behind). And tend's own last step after
+ * a stop by signal: die of that signal.
  */
 #ifndef TEND_SWEEP_H
 #define TEND_SWEEP_H
@@ -11,5 +12,12 @@
 
 /* Send signo (0: only count) to every child. Returns how many there are. */
 size_t sweep_children(int signo);
+
+/*
+ * The "wait and cooperative exit" convention: re-raise the signal that
+ * stopped us with its default action, so our parent sees it. As PID 1 the
+ * kernel ignores it; then exit 128 + signo.
+ */
+_Noreturn void die_of_signal(int signo);
 
 #endif
