@@ -54,9 +54,7 @@ struct ipc_msg {
 	union {
 		struct {
 			char job[IPC_NAME_MAX];
-			/* Its process group: if the supervisor is killed,
-			 * the worker stops the jobs it knows are running. */
-			uint32_t pgid;
+			uint32_t pgid; /* its process group, for /status */
 		} build_started;
 		struct {
 			char job[IPC_NAME_MAX];

@@ -131,6 +131,7 @@ xc_start(struct xc *x)
 	x->runs++;
 	x->active = true;
 	x->pid = x->pgid = pid;
+	guard_watch(&x->guard, pid);
 	x->wstatus = 0;
 	x->stop_sent = x->kill_sent = false;
 	x->had_tty = false;
@@ -172,6 +173,7 @@ run_over(struct xc *x)
 	ev_timer_stop(x->loop, &x->deadline);
 	ev_timer_stop(x->loop, &x->sweep);
 	x->active = false;
+	guard_forget(&x->guard, x->pgid);
 	x->pgid = 0;
 	xc_run_ended(x);
 }

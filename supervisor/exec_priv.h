@@ -17,6 +17,7 @@
 #include <ev.h>
 
 #include "exec.h"
+#include "guard.h"
 #include "pathset.h"
 #include "sweep.h"
 
@@ -26,6 +27,7 @@
 #define XC_BACKOFF_RESET 10.0 /* s: a run this long resets the delay */
 #define XC_DEBOUNCE 0.05 /* s of quiet after a change, as changes.c */
 #define XC_DEBOUNCE_MAX 1.0 /* s: a file written forever still reruns */
+#define XC_GUARD_AFTER 0.1 /* s: a command this old gets a guard */
 
 struct watch;
 
@@ -47,6 +49,7 @@ struct xc {
 	char cmd[160]; /* the command, for messages */
 	bool watching; /* --watch: tend outlives runs */
 	bool pid1;
+	struct guard guard; /* kills the run's group if tend is SIGKILLed */
 
 	/* The current run: from spawn until its last process is gone. */
 	bool active;

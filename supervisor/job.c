@@ -304,6 +304,7 @@ job_start(struct job *j)
 	ev_child_start(s->loop, &j->j_child);
 	j->j_pid = pid;
 	j->j_pgid = pid;
+	guard_watch(&s->guard, pid);
 	j->j_state = JS_RUNNING;
 	ev_io_set(&j->j_out, p[0], EV_READ);
 	ev_io_start(s->loop, &j->j_out);
@@ -392,6 +393,7 @@ job_finish(struct job *j)
 	/* Its writes are done: their events count as this run's output. */
 	changes_poll(s);
 	j->j_state = JS_IDLE;
+	guard_forget(&s->guard, j->j_pgid);
 	j->j_pgid = 0;
 	j->j_last_status = code;
 	j->j_last_ms = secs > 0 ? (uint32_t)(secs * 1000.0 + 0.5) : 0;

@@ -451,6 +451,7 @@ sup_run(struct sup *s)
 	watch_signal(s, &s->sig_hup, SIGHUP);
 	watch_signal(s, &s->sig_usr1, SIGUSR1);
 
+	guard_start(&s->guard, s->loop, 0); /* before the first job */
 	if (s->serve) {
 		log_info("serving %s at http://%s/", s->cfg.c_serve.s_root,
 		    s->http_addr);
@@ -473,6 +474,7 @@ sup_run(struct sup *s)
 
 	if (s->run_mode)
 		run_summary(s);
+	guard_stop(&s->guard);
 	changes_free(s);
 	close_listeners(s);
 	free_jobs(s);

@@ -16,6 +16,7 @@
 #include <ev.h>
 
 #include "config.h"
+#include "guard.h"
 #include "ipc.h"
 #include "output.h"
 #include "pathset.h"
@@ -127,6 +128,7 @@ struct sup {
 	double worker_backoff;
 	ev_timer worker_restart;
 
+	struct guard guard; /* kills the jobs' groups if tend is SIGKILLed */
 	struct stop stop;
 	ev_signal sig_int, sig_term, sig_quit, sig_hup, sig_usr1;
 	ev_timer grace;

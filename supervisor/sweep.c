@@ -22,6 +22,15 @@
 
 #include "sweep.h"
 
+/* Our guard process (guard.c): a child, but not one to sweep. */
+static pid_t spared;
+
+void
+sweep_spare(pid_t pid)
+{
+	spared = pid;
+}
+
 static ssize_t
 read_small(const char *path, char *buf, size_t size)
 {
@@ -53,7 +62,7 @@ signal_list(char *list, int signo)
 		long pid = strtol(p, &end, 10);
 		if (end == p)
 			break;
-		if (pid > 0 && kill((pid_t)pid, signo) == 0)
+		if (pid > 0 && pid != spared && kill((pid_t)pid, signo) == 0)
 			count++;
 		p = end;
 	}
@@ -83,7 +92,8 @@ scan_proc(int signo)
 		if ((rp = strrchr(stat, ')')) == NULL ||
 		    sscanf(rp + 1, " %*c %ld", &ppid) != 1)
 			continue;
-		if (ppid == self && kill((pid_t)atol(de->d_name), signo) == 0)
+		pid_t pid = (pid_t)atol(de->d_name);
+		if (ppid == self && pid != spared && kill(pid, signo) == 0)
 			count++;
 	}
 	closedir(d);

@@ -9,9 +9,13 @@
 #define TEND_SWEEP_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Send signo (0: only count) to every child. Returns how many there are. */
 size_t sweep_children(int signo);
+
+/* A child sweep_children leaves alone (the guard); 0 for none. */
+void sweep_spare(pid_t pid);
 
 /*
  * The "wait and cooperative exit" convention: re-raise the signal that

@@ -224,26 +224,6 @@ handle(struct wrk *w, const struct ipc_msg *m)
 	}
 }
 
-/*
- * The supervisor died without stopping its jobs (kill -9): they are in
- * their own process groups, out of reach of the terminal's signals, and
- * we are the last to know them. No process may outlive tend.
- */
-static void
-kill_orphaned_jobs(struct wrk *w)
-{
-	for (size_t i = 0; i < w->njobs; i++) {
-		struct wrk_job *j = &w->jobs[i];
-		if (!j->running || j->pgid <= 1)
-			continue;
-		log_warnx("the supervisor is gone; killing %s \"%s\" (process "
-		          "group %d)",
-		    j->service ? "service" : "build", j->name, (int)j->pgid);
-		kill(-j->pgid, SIGKILL);
-		j->running = false;
-	}
-}
-
 static void
 on_read(struct ev_loop *loop, ev_io *io, int revents)
 {
@@ -268,8 +248,10 @@ on_read(struct ev_loop *loop, ev_io *io, int revents)
 		return;
 	if (n > 0)
 		log_warnx("ipc: protocol error from the supervisor");
-	/* EOF: the supervisor is gone. Drain and leave; nobody to tell. */
-	kill_orphaned_jobs(w);
+	/*
+	 * EOF: the supervisor is gone. Drain and leave; nobody to tell. Its
+	 * jobs are the guard's (supervisor/guard.c), which outlives it.
+	 */
 	ev_io_stop(loop, &w->ipc_rio);
 	ev_io_stop(loop, &w->ipc_wio);
 	w->ipc_gone = true;

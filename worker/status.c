@@ -71,6 +71,8 @@ job_json(const struct wrk_job *j)
 	cJSON_AddStringToObject(o, "name", j->name);
 	cJSON_AddStringToObject(o, "kind", j->service ? "service" : "task");
 	cJSON_AddStringToObject(o, "state", j->running ? "running" : "idle");
+	if (j->running && j->pgid > 0) /* for `kill -- -PGID`, `ps -g` */
+		cJSON_AddNumberToObject(o, "pgid", j->pgid);
 	cJSON_AddNumberToObject(o, "runs", j->runs);
 	if (j->last_status >= 0) {
 		cJSON_AddNumberToObject(o, "last_status", j->last_status);

@@ -114,36 +114,3 @@ Test(faults, a_daemon_left_by_a_build_does_not_outlive_tend)
 	cr_assert(!pid_alive(daemon), "the daemon outlived tend");
 	expect_no_process_left();
 }
-
-Test(faults, a_killed_supervisor_takes_a_running_build_with_it)
-{
-	/* The build records its pid, then runs long, silently. */
-	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0",
-	    "--build", "echo $$ > build.pid; exec sleep 300", NULL};
-	size_t len;
-	char *pidtxt;
-	pid_t build;
-	long t0, gone = -1;
-
-	it_start(args, true);
-	while (!tmp_exists(dir, "build.pid"))
-		tp_pump(&tp, 10);
-	tp_pump(&tp, 50);
-	pidtxt = tmp_read(dir, "build.pid", &len);
-	build = (pid_t)atoi(pidtxt);
-	free(pidtxt);
-	cr_assert(build > 0 && pid_alive(build));
-	t0 = now_ms();
-	kill(tp.pid, SIGKILL);
-	while (now_ms() - t0 < 3000) {
-		if (!pid_alive(build)) {
-			gone = now_ms() - t0;
-			break;
-		}
-		usleep(5000);
-	}
-	cr_assert(gone >= 0, "the build outlived the supervisor by 3 s");
-	cr_log_info("build gone %ld ms after kill -9 of the supervisor", gone);
-	tp_wait_exit(&tp, 1000);
-	expect_no_process_left();
-}

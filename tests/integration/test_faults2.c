@@ -5,8 +5,8 @@
  * are in flight (none is corrupt or passes for complete when it is not,
  * and the port keeps serving), a udp log on a full disk (/dev/full), fd
  * exhaustion (tend under `ulimit -n 64`, 200 connections: no busy loop,
- * and it serves again once they close), and kill -9 of `tend run` while
- * a job runs (known gap: the job survives; disabled).
+ * and it serves again once they close). kill -9 of tend while jobs run is
+ * test_guard.c's.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -239,39 +239,5 @@ Test(faults2, emfile_neither_spins_nor_stops_accepting)
 	cr_assert(lat < 2000, "served only after %ld ms", lat);
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);
-	expect_no_process_left();
-}
-
-/*
- * Serve mode is covered by faults::a_killed_supervisor_takes_a_running_
- * build_with_it (the worker is the dead man's switch). `tend run` has no
- * worker: its job survives, in tend's session, reparented to init.
- */
-Test(faults2, kill_9_of_tend_run_takes_its_running_job_with_it)
-{
-	const char *args[] = {"run", NULL};
-	size_t len;
-	char *txt;
-	pid_t job;
-
-	tmp_write(dir, "tend.json",
-	    "{ \"jobs\": { \"long\": { \"cmd\": "
-	    "\"echo $$ > job.pid; exec sleep 30\" } } }");
-	it_start(args, false);
-	for (long end = now_ms() + 5000;
-	     !tmp_exists(dir, "job.pid") && now_ms() < end;)
-		tp_pump(&tp, 10);
-	tp_pump(&tp, 50);
-	txt = tmp_read(dir, "job.pid", &len);
-	cr_assert(txt != NULL, "output:\n%s", tp.out);
-	job = (pid_t)atoi(txt);
-	free(txt);
-	cr_assert(job > 0 && pid_alive(job));
-	kill(tp.pid, SIGKILL);
-	for (long end = now_ms() + 2000; pid_alive(job) && now_ms() < end;)
-		usleep(10000);
-	cr_assert(!pid_alive(job),
-	    "the job (pid %d) outlived kill -9 of tend run by 2 s", (int)job);
-	tp_wait_exit(&tp, 1000);
 	expect_no_process_left();
 }
