@@ -599,6 +599,7 @@ def build_report(d, multi):
     for when, name in (("idle", "idle"), ("load", "after the wrk runs")):
         sup = num(d, f"rss.tend.{when}.sup")
         wrk = num(d, f"rss.tend.{when}.worker")
+        grd = num(d, f"rss.tend.{when}.guard")
         nm = num(d, f"rss.nginx.{when}.master")
         nw = num(d, f"rss.nginx.{when}.worker")
         py = num(d, f"rss.python.{when}.main")
@@ -606,7 +607,8 @@ def build_report(d, multi):
                      kib(sup), kib(nm), "", ratio(sup, nm), ""])
         rows.append([f"RSS {name}: worker / nginx worker",
                      kib(wrk), kib(nw), "", ratio(wrk, nw), ""])
-        ts, ns = total(sup, wrk), total(nm, nw)
+        rows.append([f"RSS {name}: tend's guard", kib(grd), "", "", "", ""])
+        ts, ns = total(sup, wrk, grd), total(nm, nw)
         rows.append([f"RSS {name}: sum (python: its one process)",
                      kib(ts), kib(ns), kib(py), ratio(ts, ns), ratio(ts, py)])
     urounds = int(num(d, "udp.rounds") or 0)
@@ -669,13 +671,14 @@ def build_report(d, multi):
                      f"the SIGINT first and the supervisor printed 'worker "
                      f"stopped on signal 2; stopping' before 'stopping'")
     for when in ("idle", "load"):
-        a, b = d.get(f"rss.tend.{when}.sup_parts"), \
-            d.get(f"rss.tend.{when}.worker_parts")
-        if a and b:
+        a, b, g = (d.get(f"rss.tend.{when}.{r}_parts")
+                   for r in ("sup", "worker", "guard"))
+        if a and b and g:
             notes.append(f"tend RSS {when}, KiB as anon/file/shmem/PSS: "
-                         f"supervisor {a}, worker {b} (file pages are "
-                         f"mostly libc and the libraries, shared with "
-                         f"other processes; PSS splits them among those)")
+                         f"supervisor {a}, worker {b}, guard {g} (file "
+                         f"pages are mostly libc and the libraries, shared "
+                         f"with other processes; PSS splits them among "
+                         f"those)")
     for s in ("tend",):
         ans = num(d, f"http.{s}.answered")
         req = sum(filter(None, (num(d, f"http.{s}.{f}.requests")
@@ -721,10 +724,11 @@ def build_report(d, multi):
           f"of {fmt(sent)} sent")
     sums = []
     for when in ("idle", "load"):
-        a, b = num(d, f"rss.tend.{when}.sup"), num(d, f"rss.tend.{when}.worker")
-        if a is not None and b is not None:
-            sums.append((when, a + b))
-    check("under 3 MiB resident, supervisor + worker",
+        t = total(*(num(d, f"rss.tend.{when}.{r}")
+                    for r in ("sup", "worker", "guard")))
+        if t is not None:
+            sums.append((when, t))
+    check("under 3 MiB resident, supervisor + worker + guard",
           None if not sums else all(v < 3 * 1024 for _, v in sums),
           ", ".join(f"{w} {v / 1024:.2f} MiB" for w, v in sums))
     ctab = ["| Target | Status | Measured |", "|---|---|---|"]
