@@ -47,15 +47,15 @@ Test(faults, a_killed_supervisor_takes_the_worker_with_it)
 	cr_assert(worker > 0);
 	t0 = now_ms();
 	kill(tp.pid, SIGKILL);
-	while (now_ms() - t0 < 3000) {
+	while (now_ms() - t0 < 1000) {
 		if (!pid_alive(worker)) {
 			gone = now_ms() - t0;
 			break;
 		}
 		usleep(5000);
 	}
-	/* DESIGN: within a second; the bound here is generous, not a timing. */
-	cr_assert(gone >= 0, "the worker outlived the supervisor by 3 s");
+	/* DESIGN: within a second (PR_SET_PDEATHSIG: measured 0-6 ms). */
+	cr_assert(gone >= 0, "the worker outlived the supervisor by 1 s");
 	cr_log_info("worker gone %ld ms after kill -9 of the supervisor", gone);
 	tp_wait_exit(&tp, 1000);
 	expect_no_process_left();
