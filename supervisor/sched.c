@@ -5,11 +5,12 @@
  * without duplicates, services beside them; a queued job starts once its
  * dependencies are there (deps.c, as in tend run), the first such in
  * queue order. A failed dependency parks its dependants (RUN_SKIPPED)
- * until it succeeds again. A trigger for a task already running follows
- * its on_busy policy, and reruns the tasks after it. Services start with
- * tend and are restarted after a crash with a doubling delay; a restart
- * does not restart their dependants. The file watcher, SIGUSR1, UDP and
- * HTTP all feed sched_trigger.
+ * until it succeeds again. A trigger for a task also queues the tasks
+ * after it; one for a task already running follows its on_busy policy.
+ * Services start with tend and are restarted after a crash with a
+ * doubling delay; a restart does not restart their dependants. The file watcher
+ * (sched_trigger_job), SIGUSR1, UDP and HTTP (sched_trigger) all come in the
+ * same way.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -432,8 +433,9 @@ service_ended(struct sup *s, struct job *j)
 
 /*
  * The job's "ready" probe concluded. Ready: its dependants may start. Not
- * ready in time: it counts as failed, so they are skipped, and a service
- * that never became ready is stopped (and restarted per its policy).
+ * ready in time: it counts as failed, so they are skipped (tend run) or
+ * parked (serve), and a service that never became ready is stopped (and
+ * restarted per its policy, which in serve mode unparks them).
  */
 void
 sched_job_ready(struct job *j, bool ok, const char *why)
