@@ -80,8 +80,10 @@ job_wants(const struct job *j, const char *path)
 bool
 changes_tasks_busy(const struct sup *s)
 {
-	if (s->nqueue > 0)
-		return true;
+	/* Services queued behind their dependencies are no build. */
+	for (size_t q = 0; q < s->nqueue; q++)
+		if (s->jobs[s->queue[q]].j_cfg->j_kind == JOB_TASK)
+			return true;
 	for (size_t i = 0; i < s->njobs; i++)
 		if (s->jobs[i].j_cfg->j_kind == JOB_TASK &&
 		    job_running(&s->jobs[i]))

@@ -3,8 +3,9 @@
  * supervisor/run.c
  * `tend run`: the named jobs and everything they depend on, as many at
  * once as -j allows, each started once its dependencies succeeded (tasks)
- * or run (services). A failure skips what depends on it, and everything
- * still waiting unless --keep-going. At the end, a summary table.
+ * or run (services): deps.c, shared with serve mode. A failure skips what
+ * depends on it, and everything still waiting unless --keep-going. At the end,
+ * a summary table.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,29 +62,6 @@ run_select(struct sup *s)
 	return 0;
 }
 
-/* 1: every dependency is there; 0: wait; -1: one failed or was skipped. */
-static int
-deps_state(struct sup *s, const struct job *j, const char **culprit)
-{
-	int state = 1;
-
-	(void)s;
-	for (size_t i = 0; i < j->j_ndeps; i++) {
-		struct job *d = j->j_deps[i];
-		if (d->j_run == RUN_FAILED || d->j_run == RUN_SKIPPED) {
-			*culprit = d->j_cfg->j_name;
-			return -1;
-		}
-		bool probed = d->j_cfg->j_ready.r_kind != READY_NONE;
-		if (d->j_cfg->j_kind == JOB_SERVICE) {
-			if (!job_running(d) || (probed && !d->j_ready))
-				state = 0;
-		} else if (d->j_run != RUN_OK && !(probed && d->j_ready))
-			state = 0;
-	}
-	return state;
-}
-
 static size_t
 tasks_running(const struct sup *s)
 {
@@ -119,7 +97,7 @@ run_over(const struct sup *s)
 void
 run_next(struct sup *s)
 {
-	const char *culprit = NULL;
+	const struct job *culprit = NULL;
 	bool progress = true;
 	size_t running;
 
@@ -136,11 +114,11 @@ run_next(struct sup *s)
 
 			if (j->j_run != RUN_PENDING)
 				continue;
-			deps = deps_state(s, j, &culprit);
+			deps = deps_state(j, &culprit);
 			if (deps < 0) {
 				log_info("skipping \"%s\": \"%s\" did not "
 				         "succeed",
-				    j->j_cfg->j_name, culprit);
+				    j->j_cfg->j_name, culprit->j_cfg->j_name);
 				j->j_run = RUN_SKIPPED;
 				progress = true;
 				continue;
@@ -175,15 +153,11 @@ run_next(struct sup *s)
 void
 run_job_done(struct sup *s, struct job *j)
 {
+	deps_job_ended(j);
 	if (j->j_cfg->j_kind == JOB_SERVICE) {
-		if (s->stop.st != ST_RUNNING && j->j_run == RUN_RUNNING)
-			j->j_run = RUN_OK; /* stopped by us at the end */
-		else if (j->j_state != JS_BACKOFF)
-			j->j_run = RUN_FAILED; /* ended, not to be restarted */
 		run_next(s);
 		return;
 	}
-	j->j_run = j->j_last_status == 0 ? RUN_OK : RUN_FAILED;
 	if (j->j_run == RUN_FAILED && !s->run_keep_going &&
 	    s->stop.st == ST_RUNNING) {
 		bool pending = false;

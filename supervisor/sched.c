@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * supervisor/sched.c
- * What runs next. In serve mode tasks run one at a time, in dependency
- * order, from a FIFO without duplicates; a trigger for a task already
- * running follows its on_busy policy. Services start with tend and are
- * restarted after a crash with a doubling delay. The file watcher (a later
- * issue) feeds sched_trigger like every other source.
+ * What runs next. In serve mode tasks run one at a time from a FIFO
+ * without duplicates, services beside them; a queued job starts once its
+ * dependencies are there (deps.c, as in tend run), the first such in
+ * queue order. A failed dependency parks its dependants (RUN_SKIPPED)
+ * until it succeeds again. A trigger for a task also queues the tasks
+ * after it; one for a task already running follows its on_busy policy.
+ * Services start with tend and are restarted after a crash with a
+ * doubling delay; a restart does not restart their dependants. The file watcher
+ * (sched_trigger_job), SIGUSR1, UDP and HTTP (sched_trigger) all come in the
+ * same way.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -57,7 +62,17 @@ enqueue(struct sup *s, struct job *j)
 	if (j->j_queued)
 		return;
 	j->j_queued = true;
+	j->j_run = RUN_PENDING; /* its dependants wait for this run */
 	s->queue[s->nqueue++] = (size_t)(j - s->jobs);
+}
+
+static void
+dequeue(struct sup *s, size_t q)
+{
+	s->jobs[s->queue[q]].j_queued = false;
+	memmove(s->queue + q, s->queue + q + 1,
+	    (s->nqueue - q - 1) * sizeof(*s->queue));
+	s->nqueue--;
 }
 
 /* Queue j after what it depends on (config rejected cycles). */
@@ -75,19 +90,20 @@ enqueue_with_deps(struct sup *s, struct job *j, unsigned depth)
 	enqueue(s, j);
 }
 
-void
-sched_trigger_job(struct sup *s, struct job *j)
+/* Returns whether j will run (again) because of this trigger. */
+static bool
+trigger_one(struct sup *s, struct job *j)
 {
 	if (j->j_cfg->j_kind == JOB_SERVICE) {
 		if (job_running(j)) {
 			j->j_rerun = true;
 			job_signal(j, j->j_cfg->j_stop_signal, true);
 		}
-		return;
+		return false;
 	}
 	if (!job_running(j)) {
 		enqueue_with_deps(s, j, 0);
-		return;
+		return true;
 	}
 	switch (j->j_cfg->j_on_busy) {
 	case BUSY_QUEUE:
@@ -95,22 +111,61 @@ sched_trigger_job(struct sup *s, struct job *j)
 			log_info("build \"%s\" is running; queued one more run",
 			    j->j_cfg->j_name);
 		j->j_rerun = true;
-		break;
+		return true;
 	case BUSY_RESTART:
 		log_info(
 		    "build \"%s\" is running; restarting it", j->j_cfg->j_name);
 		j->j_rerun = true;
 		job_signal(j, j->j_cfg->j_stop_signal, true);
-		break;
+		return true;
 	case BUSY_SIGNAL:
 		job_signal(j, j->j_cfg->j_stop_signal, false);
 		j->j_stopping = false;
 		pathset_clear(&j->j_changes);
-		break;
+		return false;
 	case BUSY_IGNORE:
 		pathset_clear(&j->j_changes);
-		break;
+		return false;
 	}
+	return false;
+}
+
+/*
+ * A task runs again: so do the tasks after it, directly or not, as make
+ * rebuilds what depends on a changed target. They are queued now and wait
+ * for it (deps_state), so they use its new output, or none if it fails.
+ * Services after it are left running: they have their own watch.
+ */
+static void
+trigger_dependants(struct sup *s, struct job *j)
+{
+	bool *mark = calloc(s->njobs, sizeof(*mark));
+	bool grew = true;
+
+	if (mark == NULL)
+		return;
+	mark[j - s->jobs] = true;
+	while (grew) {
+		grew = false;
+		for (size_t i = 0; i < s->njobs; i++) {
+			struct job *k = &s->jobs[i];
+			if (mark[i] || k->j_cfg->j_kind != JOB_TASK)
+				continue;
+			for (size_t d = 0; d < k->j_ndeps && !mark[i]; d++)
+				if (mark[k->j_deps[d] - s->jobs]) {
+					mark[i] = grew = true;
+					trigger_one(s, k);
+				}
+		}
+	}
+	free(mark);
+}
+
+void
+sched_trigger_job(struct sup *s, struct job *j)
+{
+	if (trigger_one(s, j) && j->j_cfg->j_kind == JOB_TASK)
+		trigger_dependants(s, j);
 }
 
 /* Depth first over `after`, so every task comes after its dependencies. */
@@ -124,7 +179,7 @@ trigger_in_order(struct sup *s, struct job *j, bool *seen)
 	seen[idx] = true;
 	for (size_t i = 0; i < j->j_ndeps; i++)
 		trigger_in_order(s, j->j_deps[i], seen);
-	sched_trigger_job(s, j);
+	trigger_one(s, j); /* every task is triggered: no dependants to add */
 }
 
 void
@@ -168,6 +223,8 @@ start_job(struct sup *s, struct job *j)
 	struct ipc_msg m;
 
 	announce_start(s, j);
+	if (!s->run_mode)
+		j->j_run = RUN_RUNNING; /* tend run keeps its own (run.c) */
 	if (job_start(j) == -1)
 		return; /* already finished as failed, and reported */
 	memset(&m, 0, sizeof(m));
@@ -178,6 +235,71 @@ start_job(struct sup *s, struct job *j)
 	wproc_broadcast(s, &m);
 }
 
+/* Park j until culprit (or what culprit waits for) succeeds. */
+static void
+block(struct job *j, const struct job *culprit)
+{
+	if (culprit->j_run == RUN_SKIPPED && culprit->j_blocker != NULL)
+		culprit = culprit->j_blocker;
+	j->j_run = RUN_SKIPPED;
+	j->j_blocker = culprit;
+	log_info("not starting %s \"%s\": dependency \"%s\" failed",
+	    job_kind_word(j), j->j_cfg->j_name, culprit->j_cfg->j_name);
+}
+
+/* Parked jobs whose failed dependency runs again go back to the queue. */
+static bool
+unblock(struct sup *s)
+{
+	const struct job *culprit;
+	bool any = false;
+
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct job *j = &s->jobs[i];
+		if (j->j_run == RUN_SKIPPED && deps_state(j, &culprit) >= 0) {
+			j->j_blocker = NULL;
+			enqueue(s, j);
+			any = true;
+		}
+	}
+	return any;
+}
+
+/*
+ * Start the first queued job whose dependencies are there, a task only if
+ * none runs; park those with a failed one; again until nothing changes.
+ */
+static void
+serve_next(struct sup *s)
+{
+	bool again = true;
+
+	while (again && s->stop.st == ST_RUNNING && s->pending_cfg == NULL) {
+		bool busy = task_running(s);
+
+		again = unblock(s);
+		for (size_t q = 0; q < s->nqueue; q++) {
+			struct job *j = &s->jobs[s->queue[q]];
+			const struct job *culprit = NULL;
+			bool task = j->j_cfg->j_kind == JOB_TASK;
+			int deps = deps_state(j, &culprit);
+
+			if (deps == 0 || (deps > 0 && task && busy))
+				continue;
+			dequeue(s, q);
+			if (deps < 0)
+				block(j, culprit);
+			else if (task)
+				start_job(s, j);
+			else
+				sched_start_service(s, j);
+			/* A start can finish at once and re-enter: rescan. */
+			again = true;
+			break;
+		}
+	}
+}
+
 void
 sched_next(struct sup *s)
 {
@@ -185,15 +307,7 @@ sched_next(struct sup *s)
 		run_next(s);
 		return;
 	}
-	while (s->nqueue > 0 && s->stop.st == ST_RUNNING &&
-	    s->pending_cfg == NULL && !task_running(s)) {
-		struct job *j = &s->jobs[s->queue[0]];
-		memmove(s->queue, s->queue + 1,
-		    (s->nqueue - 1) * sizeof(*s->queue));
-		s->nqueue--;
-		j->j_queued = false;
-		start_job(s, j);
-	}
+	serve_next(s);
 	/*
 	 * The builds of this batch are over: one reload for all of them, and
 	 * none if one failed (the worker shows that failure instead).
@@ -248,13 +362,15 @@ sched_start_service(struct sup *s, struct job *j)
 	start_job(s, j);
 }
 
+/* Queue every service, and the tasks they need; sched_next starts them. */
 void
 sched_start_services(struct sup *s)
 {
 	for (size_t i = 0; i < s->njobs; i++) {
 		struct job *j = &s->jobs[i];
-		if (j->j_cfg->j_kind == JOB_SERVICE && !job_running(j))
-			sched_start_service(s, j);
+		if (j->j_cfg->j_kind == JOB_SERVICE && !job_running(j) &&
+		    j->j_state != JS_BACKOFF)
+			enqueue_with_deps(s, j, 0);
 	}
 }
 
@@ -317,8 +433,9 @@ service_ended(struct sup *s, struct job *j)
 
 /*
  * The job's "ready" probe concluded. Ready: its dependants may start. Not
- * ready in time: it counts as failed, so they are skipped, and a service
- * that never became ready is stopped (and restarted per its policy).
+ * ready in time: it counts as failed, so they are skipped (tend run) or
+ * parked (serve), and a service that never became ready is stopped (and
+ * restarted per its policy, which in serve mode unparks them).
  */
 void
 sched_job_ready(struct job *j, bool ok, const char *why)
@@ -332,8 +449,7 @@ sched_job_ready(struct job *j, bool ok, const char *why)
 	} else {
 		log_warnx("%s \"%s\" is not ready: %s", job_kind_word(j),
 		    j->j_cfg->j_name, why);
-		if (s->run_mode)
-			j->j_run = RUN_FAILED;
+		j->j_run = RUN_FAILED;
 		if (j->j_cfg->j_kind == JOB_SERVICE)
 			job_signal(j, j->j_cfg->j_stop_signal, true);
 	}
@@ -365,11 +481,15 @@ sched_job_done(struct sup *s, struct job *j)
 	}
 	if (j->j_cfg->j_kind == JOB_TASK && j->j_last_status != 0)
 		s->batch_failed = true;
-	if (j->j_cfg->j_kind == JOB_SERVICE)
+	if (j->j_cfg->j_kind == JOB_SERVICE) {
 		service_ended(s, j);
-	else if (j->j_rerun && s->stop.st == ST_RUNNING) {
-		j->j_rerun = false;
-		enqueue(s, j);
+		deps_job_ended(j); /* after: a restart keeps it waited for */
+	} else {
+		deps_job_ended(j);
+		if (j->j_rerun && s->stop.st == ST_RUNNING) {
+			j->j_rerun = false;
+			enqueue(s, j);
+		}
 	}
 	if (s->pending_cfg != NULL)
 		sup_apply_pending_reload(s);

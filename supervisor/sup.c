@@ -299,6 +299,7 @@ sup_apply_pending_reload(struct sup *s)
 	if (s->serve)
 		wproc_reconfigure(s);
 	sched_start_services(s);
+	sched_next(s);
 }
 
 int
@@ -463,11 +464,14 @@ sup_run(struct sup *s)
 	if (s->run_mode)
 		run_next(s);
 	else {
+		/* Queued, then started in dependency order by sched_next. */
 		sched_start_services(s);
 		if (has_tasks(s))
 			sched_trigger(s, NULL, "start-up");
-		else
+		else {
+			sched_next(s);
 			sup_check_idle(s);
+		}
 	}
 
 	ev_run(s->loop, 0);

@@ -32,14 +32,18 @@ enum job_state {
 	JS_BACKOFF, /* service waiting to be restarted */
 };
 
-/* A job's part in `tend run`. */
+/*
+ * A job's state as its dependants see it (deps.c). In `tend run` it is
+ * also the job's line in the summary; in serve mode it is the last run's.
+ */
 enum run_state {
-	RUN_NONE, /* not asked for */
+	RUN_NONE, /* not asked for (tend run), never queued (serve) */
 	RUN_PENDING, /* waits for its dependencies or a -j slot */
 	RUN_RUNNING,
 	RUN_OK,
 	RUN_FAILED,
-	RUN_SKIPPED, /* a dependency failed, or tend stopped first */
+	RUN_SKIPPED, /* tend run: a dependency failed, or tend stopped first;
+	                serve: waits for a failed dependency to succeed */
 };
 
 struct job {
@@ -71,6 +75,7 @@ struct job {
 	enum run_state j_run;
 	struct job **j_deps; /* j_cfg->j_after, resolved once */
 	size_t j_ndeps;
+	const struct job *j_blocker; /* serve: the failed job it waits for */
 	bool j_ready; /* its "ready" probe succeeded during this run */
 	int j_last_status; /* exit code or 128+N; -1 before the first run */
 	uint32_t j_last_ms;
@@ -180,6 +185,13 @@ struct job *sched_find(struct sup *s, const char *name);
 
 void sched_trigger_job(struct sup *s, struct job *j);
 void sched_job_ready(struct job *j, bool ok, const char *why);
+
+/* deps.c: dependencies, shared by sched.c and run.c */
+/* 1: every dependency is there (a task succeeded or its probe passed; a
+ * service runs, and is ready if it has a probe); 0: wait; -1: *culprit
+ * failed or was skipped. */
+int deps_state(const struct job *j, const struct job **culprit);
+void deps_job_ended(struct job *j); /* j_run from how its run ended */
 
 /* run.c: tend run */
 int run_select(struct sup *s);

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * tests/integration/test_order.c
+ * `after` and readiness in the long-running mode (tend with a tend.json,
+ * no command): a service after a task waits for the task, a task after a
+ * service waits for its ready probe, a failed task keeps its dependants
+ * from starting until a later good build, and a file change to a task
+ * reruns the tasks after it.
+ */
+#include <sys/stat.h>
+
+#include "common.h"
+
+TestSuite(order, .init = it_setup, .fini = it_teardown, .timeout = 60);
+
+/* Offset of needle in the output, or -1. */
+static long
+at(const char *needle)
+{
+	const char *p = strstr(tp.out, needle);
+
+	return p == NULL ? -1 : (long)(p - tp.out);
+}
+
+static void
+stop_and_check(void)
+{
+	it_ctrl_c(1);
+	expect_exit_by_signal(SIGINT);
+	expect_no_process_left();
+}
+
+Test(order, a_service_after_a_task_waits_for_the_task)
+{
+	const char *args[] = {NULL};
+
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": {\n"
+	    "  \"api\": { \"kind\": \"service\", \"after\": [\"build\"],\n"
+	    "    \"cmd\": \"cat built.txt 2>/dev/null || echo NO-BUILD-YET; "
+	    "while :; do sleep 0.05; done\" },\n"
+	    "  \"build\": { \"cmd\": \"sleep 0.3; echo BUILT > built.txt\" } "
+	    "} }");
+	it_start(args, false);
+	cr_assert(tp_wait_for(&tp, "api | ", 5000), "output:\n%s", tp.out);
+	cr_assert(
+	    strstr(tp.out, "NO-BUILD-YET") == NULL, "output:\n%s", tp.out);
+	cr_assert(strstr(tp.out, "api | BUILT") != NULL, "output:\n%s", tp.out);
+	cr_assert(
+	    at("build \"build\" finished") < at("service \"api\" started"),
+	    "output:\n%s", tp.out);
+	stop_and_check();
+}
+
+Test(order, a_task_after_a_service_waits_for_its_ready_log_line)
+{
+	const char *args[] = {NULL};
+
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": {\n"
+	    "  \"migrate\": { \"after\": [\"db\"],\n"
+	    "    \"cmd\": \"test -e db-up && echo AFTER-DB || echo "
+	    "TOO-EARLY\" },\n"
+	    "  \"db\": { \"kind\": \"service\", \"ready\": { \"log\": "
+	    "\"^db accepts\" },\n"
+	    "    \"cmd\": \"sleep 0.5; touch db-up; echo db accepts; "
+	    "while :; do sleep 0.05; done\" } } }");
+	it_start(args, false);
+	cr_assert(tp_wait_for(&tp, "build \"migrate\" finished", 5000),
+	    "output:\n%s", tp.out);
+	cr_assert(strstr(tp.out, "migrate | AFTER-DB") != NULL, "output:\n%s",
+	    tp.out);
+	cr_assert(at("service \"db\" is ready") >= 0 &&
+	        at("service \"db\" is ready") < at("build \"migrate\" started"),
+	    "output:\n%s", tp.out);
+	stop_and_check();
+}
+
+Test(order, a_failed_task_keeps_its_dependants_from_starting_until_it_succeeds)
+{
+	const char *args[] = {NULL};
+
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": {\n"
+	    "  \"gen\": { \"cmd\": \"test -e fixed\" },\n"
+	    "  \"site\": { \"cmd\": \"touch site-ran\", \"after\": [\"gen\"] "
+	    "},\n"
+	    "  \"api\": { \"kind\": \"service\", \"after\": [\"site\"],\n"
+	    "    \"cmd\": \"touch api-ran; while :; do sleep 0.05; done\" } "
+	    "} }");
+	it_start(args, false);
+	cr_assert(
+	    tp_wait_for(&tp,
+	        "not starting build \"site\": dependency \"gen\" failed", 5000),
+	    "output:\n%s", tp.out);
+	cr_assert(tp_wait_for(&tp,
+	              "not starting service \"api\": dependency \"gen\" "
+	              "failed",
+	              5000),
+	    "output:\n%s", tp.out);
+	tp_pump(&tp, 300);
+	cr_assert(!tmp_exists(dir, "site-ran"), "output:\n%s", tp.out);
+	cr_assert(!tmp_exists(dir, "api-ran"), "output:\n%s", tp.out);
+	cr_assert(strstr(tp.out, "\"api\" started") == NULL);
+
+	/* A good build of gen lets them start, in order. */
+	tmp_write(dir, "fixed", "");
+	kill(tp.pid, SIGUSR1);
+	cr_assert(tp_wait_for(&tp, "service \"api\" started", 5000),
+	    "output:\n%s", tp.out);
+	cr_assert(tmp_exists(dir, "site-ran"));
+	cr_assert(at("build \"site\" finished") < at("service \"api\" started"),
+	    "output:\n%s", tp.out);
+	stop_and_check();
+}
+
+Test(order, a_change_to_a_task_reruns_the_tasks_after_it)
+{
+	const char *args[] = {NULL};
+	char src[128];
+
+	snprintf(src, sizeof(src), "%s/src", dir);
+	mkdir(src, 0755);
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": {\n"
+	    "  \"css\": { \"cmd\": \"echo css >> runs\", \"watch\": "
+	    "[\"src\"] },\n"
+	    "  \"site\": { \"cmd\": \"echo site >> runs\", \"after\": "
+	    "[\"css\"] },\n"
+	    "  \"other\": { \"cmd\": \"echo other >> runs\" } } }");
+	it_start(args, false);
+	cr_assert(tp_wait_for(&tp, "watching", 5000), "output:\n%s", tp.out);
+	cr_assert(tp_wait_for(&tp, "build \"site\" finished", 5000),
+	    "output:\n%s", tp.out);
+	tp_pump(&tp, 200);
+	tmp_write(dir, "src/a.scss", "a");
+	cr_assert(tp_wait_for(&tp, "changed: ", 5000), "output:\n%s", tp.out);
+	for (long t0 = now_ms(); now_ms() - t0 < 5000 &&
+	     tp_count(&tp, "build \"site\" finished") < 2;)
+		tp_pump(&tp, 20);
+	tp_pump(&tp, 300);
+	size_t len;
+	char *runs = tmp_read(dir, "runs", &len);
+	cr_assert(runs != NULL);
+	/* Each once at start (css before site), then css and site again. */
+	const char *second = strstr(runs, "site\n");
+	cr_assert(second != NULL && strstr(second + 5, "css\nsite\n") != NULL,
+	    "runs:\n%s\noutput:\n%s", runs, tp.out);
+	cr_assert(strstr(runs, "css\n") < strstr(runs, "site\n"));
+	free(runs);
+	cr_assert(tp_count(&tp, "build \"other\" started") == 1);
+	stop_and_check();
+}
