@@ -6,6 +6,9 @@
  * or run (services). A failure skips what depends on it, and everything
  * still waiting unless --keep-going. At the end, a summary table.
  */
+#include <sys/wait.h>
+
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +26,17 @@ static const char *const run_words[] = {
     [RUN_OK] = "ok",
     [RUN_FAILED] = "failed",
     [RUN_SKIPPED] = "skipped",
+    [RUN_INTERRUPTED] = "interrupted",
+    [RUN_KILLED] = "killed",
 };
+
+/* It ran and did not succeed, or never will. */
+static bool
+unsuccessful(enum run_state st)
+{
+	return st == RUN_FAILED || st == RUN_SKIPPED || st == RUN_INTERRUPTED ||
+	    st == RUN_KILLED;
+}
 
 /* Mark j and what it depends on as wanted. */
 static void
@@ -70,7 +83,7 @@ deps_state(struct sup *s, const struct job *j, const char **culprit)
 	(void)s;
 	for (size_t i = 0; i < j->j_ndeps; i++) {
 		struct job *d = j->j_deps[i];
-		if (d->j_run == RUN_FAILED || d->j_run == RUN_SKIPPED) {
+		if (unsuccessful(d->j_run)) {
 			*culprit = d->j_cfg->j_name;
 			return -1;
 		}
@@ -165,8 +178,7 @@ run_next(struct sup *s)
 	if (run_over(s)) {
 		bool failed = false;
 		for (size_t i = 0; i < s->njobs; i++)
-			failed |= s->jobs[i].j_run == RUN_FAILED ||
-			    s->jobs[i].j_run == RUN_SKIPPED;
+			failed |= unsuccessful(s->jobs[i].j_run);
 		s->exit_code = failed ? 1 : 0;
 		sup_stop_event(s, SE_DONE, 0);
 	}
@@ -184,6 +196,17 @@ run_job_done(struct sup *s, struct job *j)
 		return;
 	}
 	j->j_run = j->j_last_status == 0 ? RUN_OK : RUN_FAILED;
+	/*
+	 * After the second Ctrl-C (or SIGTERM's grace) tend cut the running
+	 * tasks short: their end is tend's doing, not a failure of theirs.
+	 * A timeout is theirs, even then.
+	 */
+	if (j->j_run == RUN_FAILED && !j->j_timed_out &&
+	    (s->stop.st == ST_ABORTING || s->stop.st == ST_KILLING))
+		j->j_run = WIFSIGNALED(j->j_wstatus) &&
+		        WTERMSIG(j->j_wstatus) == SIGKILL
+		    ? RUN_KILLED
+		    : RUN_INTERRUPTED;
 	if (j->j_run == RUN_FAILED && !s->run_keep_going &&
 	    s->stop.st == ST_RUNNING) {
 		bool pending = false;
@@ -198,6 +221,41 @@ run_job_done(struct sup *s, struct job *j)
 	run_next(s);
 }
 
+/*
+ * do_kill (sup.c) SIGKILLed every running job and leaves the loop at once,
+ * so no job end will be seen: record them as killed now, for the summary.
+ */
+void
+run_killed(struct sup *s)
+{
+	ev_tstamp now = ev_time();
+
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct job *j = &s->jobs[i];
+		double secs = now - j->j_started;
+		if (j->j_run != RUN_RUNNING || !job_running(j))
+			continue;
+		j->j_run = RUN_KILLED;
+		j->j_wstatus = SIGKILL; /* as waitpid would say */
+		j->j_last_status = 128 + SIGKILL;
+		j->j_last_ms = secs > 0 ? (uint32_t)(secs * 1000.0 + 0.5) : 0;
+	}
+}
+
+/* The exit column: the code, or the signal that ended the run. */
+static void
+exit_word(const struct job *j, char *buf, size_t size)
+{
+	const char *name = WIFSIGNALED(j->j_wstatus)
+	    ? cfg_signal_name(WTERMSIG(j->j_wstatus))
+	    : NULL;
+
+	if (name != NULL)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "%d", j->j_last_status);
+}
+
 void
 run_summary(const struct sup *s)
 {
@@ -209,7 +267,7 @@ run_summary(const struct sup *s)
 		if (s->jobs[i].j_run != RUN_NONE && n > width)
 			width = n;
 	}
-	snprintf(line, sizeof(line), "%-*s  %-8s %5s %10s\n", width, "job",
+	snprintf(line, sizeof(line), "%-*s  %-11s %7s %10s\n", width, "job",
 	    "status", "exit", "time");
 	log_write_all(STDOUT_FILENO, "\n", 1);
 	log_write_all(STDOUT_FILENO, line, strlen(line));
@@ -219,12 +277,13 @@ run_summary(const struct sup *s)
 		if (st == RUN_NONE)
 			continue;
 		bool ran = st == RUN_OK || st == RUN_FAILED ||
+		    st == RUN_INTERRUPTED || st == RUN_KILLED ||
 		    (st == RUN_RUNNING && j->j_last_status >= 0);
 		if (st == RUN_PENDING)
 			st = RUN_SKIPPED;
-		snprintf(code, sizeof(code), "%d", j->j_last_status);
+		exit_word(j, code, sizeof(code));
 		snprintf(secs, sizeof(secs), "%.2f s", j->j_last_ms / 1000.0);
-		snprintf(line, sizeof(line), "%-*s  %-8s %5s %10s\n", width,
+		snprintf(line, sizeof(line), "%-*s  %-11s %7s %10s\n", width,
 		    j->j_cfg->j_name, run_words[st], ran ? code : "-",
 		    ran ? secs : "-");
 		log_write_all(STDOUT_FILENO, line, strlen(line));

@@ -125,6 +125,9 @@ do_kill(struct sup *s)
 	log_info("killing everything");
 	for (size_t i = 0; i < s->njobs; i++)
 		job_kill_now(&s->jobs[i]);
+	/* Their ends are never reaped: the loop stops here. */
+	if (s->run_mode)
+		run_killed(s);
 	wproc_kill(s->worker);
 	wproc_kill_retiring(s);
 	sweep_children(SIGKILL);

@@ -40,6 +40,8 @@ enum run_state {
 	RUN_OK,
 	RUN_FAILED,
 	RUN_SKIPPED, /* a dependency failed, or tend stopped first */
+	RUN_INTERRUPTED, /* ended by tend's abort (2nd Ctrl-C) */
+	RUN_KILLED, /* SIGKILLed by tend's abort or its 3rd Ctrl-C */
 };
 
 struct job {
@@ -186,6 +188,7 @@ int run_select(struct sup *s);
 void run_next(struct sup *s);
 void run_job_done(struct sup *s, struct job *j);
 void run_skip_pending(struct sup *s);
+void run_killed(struct sup *s); /* the 3rd Ctrl-C SIGKILLed the running */
 void run_summary(const struct sup *s);
 
 /* changes.c: file watching, debounce, reload batches */
