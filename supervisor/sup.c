@@ -401,6 +401,15 @@ open_listeners(struct sup *s)
 	return 0;
 }
 
+/* no-color.org: "when present and not an empty string". */
+static bool
+no_color(void)
+{
+	const char *v = getenv("NO_COLOR");
+
+	return v != NULL && v[0] != '\0';
+}
+
 /*
  * Take ownership of cfg (moved into the supervisor), run until stopped.
  * Returns the exit code; after a signal-initiated stop it does not return.
@@ -412,7 +421,7 @@ sup_run(struct sup *s)
 
 	s->http_fd = s->udp_fd = -1;
 	s->worker_backoff = 0.05;
-	s->color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	s->color = isatty(STDOUT_FILENO) && !no_color();
 	stop_init(&s->stop);
 	if (!(s->loop = ev_default_loop(EVFLAG_AUTO)))
 		fatalx("could not initialise libev, bad $LIBEV_FLAGS in "

@@ -217,6 +217,39 @@ Test(run, a_task_sigkilled_at_its_stop_timeout_shows_as_killed)
 	expect_no_process_left();
 }
 
+/* no-color.org: NO_COLOR counts "when present and not an empty string". */
+static void
+run_with_no_color(const char *value)
+{
+	const char *args[] = {"run", NULL};
+
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": { \"hello\": { \"cmd\": \"echo hi\" } } }\n");
+	tp_no_color = value;
+	run_and_wait(args);
+	cr_assert(WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 0,
+	    "status 0x%x\n%s", tp.status, tp.out);
+	cr_assert(strstr(tp.out, "hello |") != NULL, "%s", tp.out);
+}
+
+Test(run, an_empty_no_color_keeps_the_colours)
+{
+	run_with_no_color("");
+	cr_assert(strstr(tp.out, "hello |\033[0m hi") != NULL, "%s", tp.out);
+}
+
+Test(run, a_set_no_color_turns_the_colours_off)
+{
+	run_with_no_color("1");
+	cr_assert(strstr(tp.out, "\033[") == NULL, "%s", tp.out);
+}
+
+Test(run, without_no_color_a_terminal_gets_colours)
+{
+	run_with_no_color(NULL);
+	cr_assert(strstr(tp.out, "hello |\033[0m hi") != NULL, "%s", tp.out);
+}
+
 Test(run, named_jobs_run_with_their_dependencies_only)
 {
 	const char *args[] = {"run", "c", NULL};
