@@ -17,9 +17,14 @@ static const struct {
     {SIGHUP, "SIGHUP"},
     {SIGINT, "SIGINT"},
     {SIGQUIT, "SIGQUIT"},
+    {SIGILL, "SIGILL"},
+    {SIGTRAP, "SIGTRAP"},
     {SIGABRT, "SIGABRT"},
+    {SIGBUS, "SIGBUS"},
+    {SIGFPE, "SIGFPE"},
     {SIGKILL, "SIGKILL"},
     {SIGUSR1, "SIGUSR1"},
+    {SIGSEGV, "SIGSEGV"},
     {SIGUSR2, "SIGUSR2"},
     {SIGPIPE, "SIGPIPE"},
     {SIGALRM, "SIGALRM"},
@@ -31,6 +36,7 @@ static const struct {
     {SIGTTIN, "SIGTTIN"},
     {SIGTTOU, "SIGTTOU"},
     {SIGWINCH, "SIGWINCH"},
+    {SIGSYS, "SIGSYS"},
 };
 
 /* Linux numbers signals 1..64 (SIGRTMAX); kill(2) takes any of them. */

@@ -9,6 +9,13 @@
  */
 #include "sup.h"
 
+bool
+deps_unsuccessful(enum run_state st)
+{
+	return st == RUN_FAILED || st == RUN_SKIPPED || st == RUN_INTERRUPTED ||
+	    st == RUN_KILLED;
+}
+
 int
 deps_state(const struct job *j, const struct job **culprit)
 {
@@ -16,7 +23,7 @@ deps_state(const struct job *j, const struct job **culprit)
 
 	for (size_t i = 0; i < j->j_ndeps; i++) {
 		const struct job *d = j->j_deps[i];
-		if (d->j_run == RUN_FAILED || d->j_run == RUN_SKIPPED) {
+		if (deps_unsuccessful(d->j_run)) {
 			*culprit = d;
 			return -1;
 		}

@@ -40,7 +40,9 @@ struct xc_tty {
 	bool t_child_ok;
 	struct termios t_child; /* the child's modes when it stopped */
 	pid_t t_given; /* the group we made the foreground, 0 if none */
-	bool t_warned_bg; /* said once that a --watch child hit SIGTTIN */
+	pid_t t_left; /* an ended run's group left in the foreground */
+	bool t_warned_bg; /* said once that a child hit SIGTTIN */
+	bool t_warned_stop; /* said once that PID 1 cannot stop with it */
 };
 
 struct xc {

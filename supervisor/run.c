@@ -7,6 +7,9 @@
  * depends on it, and everything still waiting unless --keep-going. At the end,
  * a summary table.
  */
+#include <sys/wait.h>
+
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,8 @@ static const char *const run_words[] = {
     [RUN_OK] = "ok",
     [RUN_FAILED] = "failed",
     [RUN_SKIPPED] = "skipped",
+    [RUN_INTERRUPTED] = "interrupted",
+    [RUN_KILLED] = "killed",
 };
 
 /* Mark j and what it depends on as wanted. */
@@ -143,8 +148,7 @@ run_next(struct sup *s)
 	if (run_over(s)) {
 		bool failed = false;
 		for (size_t i = 0; i < s->njobs; i++)
-			failed |= s->jobs[i].j_run == RUN_FAILED ||
-			    s->jobs[i].j_run == RUN_SKIPPED;
+			failed |= deps_unsuccessful(s->jobs[i].j_run);
 		s->exit_code = failed ? 1 : 0;
 		sup_stop_event(s, SE_DONE, 0);
 	}
@@ -158,6 +162,17 @@ run_job_done(struct sup *s, struct job *j)
 		run_next(s);
 		return;
 	}
+	/*
+	 * After the second Ctrl-C (or SIGTERM's grace) tend cut the running
+	 * tasks short: their end is tend's doing, not a failure of theirs.
+	 * A timeout is theirs, even then.
+	 */
+	if (j->j_run == RUN_FAILED && !j->j_timed_out &&
+	    (s->stop.st == ST_ABORTING || s->stop.st == ST_KILLING))
+		j->j_run = WIFSIGNALED(j->j_wstatus) &&
+		        WTERMSIG(j->j_wstatus) == SIGKILL
+		    ? RUN_KILLED
+		    : RUN_INTERRUPTED;
 	if (j->j_run == RUN_FAILED && !s->run_keep_going &&
 	    s->stop.st == ST_RUNNING) {
 		bool pending = false;
@@ -172,6 +187,41 @@ run_job_done(struct sup *s, struct job *j)
 	run_next(s);
 }
 
+/*
+ * do_kill (sup.c) SIGKILLed every running job and leaves the loop at once,
+ * so no job end will be seen: record them as killed now, for the summary.
+ */
+void
+run_killed(struct sup *s)
+{
+	ev_tstamp now = ev_time();
+
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct job *j = &s->jobs[i];
+		double secs = now - j->j_started;
+		if (j->j_run != RUN_RUNNING || !job_running(j))
+			continue;
+		j->j_run = RUN_KILLED;
+		j->j_wstatus = SIGKILL; /* as waitpid would say */
+		j->j_last_status = 128 + SIGKILL;
+		j->j_last_ms = secs > 0 ? (uint32_t)(secs * 1000.0 + 0.5) : 0;
+	}
+}
+
+/* The exit column: the code, or the signal that ended the run. */
+static void
+exit_word(const struct job *j, char *buf, size_t size)
+{
+	const char *name = WIFSIGNALED(j->j_wstatus)
+	    ? cfg_signal_name(WTERMSIG(j->j_wstatus))
+	    : NULL;
+
+	if (name != NULL)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "%d", j->j_last_status);
+}
+
 void
 run_summary(const struct sup *s)
 {
@@ -183,7 +233,7 @@ run_summary(const struct sup *s)
 		if (s->jobs[i].j_run != RUN_NONE && n > width)
 			width = n;
 	}
-	snprintf(line, sizeof(line), "%-*s  %-8s %5s %10s\n", width, "job",
+	snprintf(line, sizeof(line), "%-*s  %-11s %7s %10s\n", width, "job",
 	    "status", "exit", "time");
 	log_write_all(STDOUT_FILENO, "\n", 1);
 	log_write_all(STDOUT_FILENO, line, strlen(line));
@@ -193,12 +243,13 @@ run_summary(const struct sup *s)
 		if (st == RUN_NONE)
 			continue;
 		bool ran = st == RUN_OK || st == RUN_FAILED ||
+		    st == RUN_INTERRUPTED || st == RUN_KILLED ||
 		    (st == RUN_RUNNING && j->j_last_status >= 0);
 		if (st == RUN_PENDING)
 			st = RUN_SKIPPED;
-		snprintf(code, sizeof(code), "%d", j->j_last_status);
+		exit_word(j, code, sizeof(code));
 		snprintf(secs, sizeof(secs), "%.2f s", j->j_last_ms / 1000.0);
-		snprintf(line, sizeof(line), "%-*s  %-8s %5s %10s\n", width,
+		snprintf(line, sizeof(line), "%-*s  %-11s %7s %10s\n", width,
 		    j->j_cfg->j_name, run_words[st], ran ? code : "-",
 		    ran ? secs : "-");
 		log_write_all(STDOUT_FILENO, line, strlen(line));

@@ -125,6 +125,9 @@ do_kill(struct sup *s)
 	log_info("killing everything");
 	for (size_t i = 0; i < s->njobs; i++)
 		job_kill_now(&s->jobs[i]);
+	/* Their ends are never reaped: the loop stops here. */
+	if (s->run_mode)
+		run_killed(s);
 	wproc_kill(s->worker);
 	wproc_kill_retiring(s);
 	sweep_children(SIGKILL);
@@ -399,6 +402,15 @@ open_listeners(struct sup *s)
 	return 0;
 }
 
+/* no-color.org: "when present and not an empty string". */
+static bool
+no_color(void)
+{
+	const char *v = getenv("NO_COLOR");
+
+	return v != NULL && v[0] != '\0';
+}
+
 /*
  * Take ownership of cfg (moved into the supervisor), run until stopped.
  * Returns the exit code; after a signal-initiated stop it does not return.
@@ -410,7 +422,7 @@ sup_run(struct sup *s)
 
 	s->http_fd = s->udp_fd = -1;
 	s->worker_backoff = 0.05;
-	s->color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	s->color = isatty(STDOUT_FILENO) && !no_color();
 	stop_init(&s->stop);
 	if (!(s->loop = ev_default_loop(EVFLAG_AUTO)))
 		fatalx("could not initialise libev, bad $LIBEV_FLAGS in "

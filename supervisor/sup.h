@@ -44,6 +44,8 @@ enum run_state {
 	RUN_FAILED,
 	RUN_SKIPPED, /* tend run: a dependency failed, or tend stopped first;
 	                serve: waits for a failed dependency to succeed */
+	RUN_INTERRUPTED, /* ended by tend's abort (2nd Ctrl-C) */
+	RUN_KILLED, /* SIGKILLed by tend's abort or its 3rd Ctrl-C */
 };
 
 struct job {
@@ -190,6 +192,8 @@ void sched_job_ready(struct job *j, bool ok, const char *why);
 /* 1: every dependency is there (a task succeeded or its probe passed; a
  * service runs, and is ready if it has a probe); 0: wait; -1: *culprit
  * failed or was skipped. */
+/* It ran and did not succeed, or never will. */
+bool deps_unsuccessful(enum run_state st);
 int deps_state(const struct job *j, const struct job **culprit);
 void deps_job_ended(struct job *j); /* j_run from how its run ended */
 
@@ -198,6 +202,7 @@ int run_select(struct sup *s);
 void run_next(struct sup *s);
 void run_job_done(struct sup *s, struct job *j);
 void run_skip_pending(struct sup *s);
+void run_killed(struct sup *s); /* the 3rd Ctrl-C SIGKILLed the running */
 void run_summary(const struct sup *s);
 
 /* changes.c: file watching, debounce, reload batches */

@@ -288,9 +288,26 @@ Test(exec, ctrl_z_stops_tend_with_the_command_and_sigcont_resumes_both)
 	expect_no_process_left();
 }
 
-Test(exec, as_pid_1_it_reaps_orphans_stops_them_and_passes_the_status)
+/* Skips the test when this machine cannot make a pid namespace. */
+static bool
+pid_namespace_or_skip(void)
 {
 	char probe[256];
+	FILE *p = popen("unshare --pid --fork --mount-proc true 2>&1", "r");
+	size_t len = p ? fread(probe, 1, sizeof(probe) - 1, p) : 0;
+	int rc = p ? pclose(p) : -1;
+
+	probe[len] = '\0';
+	if (rc != 0 && strstr(probe, "Operation not permitted")) {
+		cr_skip_test("unshare --pid needs privileges here: %s", probe);
+		return false;
+	}
+	cr_assert(rc == 0, "unshare failed: %s", probe);
+	return true;
+}
+
+Test(exec, as_pid_1_it_reaps_orphans_stops_them_and_passes_the_status)
+{
 	const char *argv[] = {"unshare", "--pid", "--fork", "--mount-proc",
 	    TEND_BIN, "exec", "--", "sh", "-c",
 	    "(trap 'echo bye > stopped; exit 0' TERM; "
@@ -299,17 +316,11 @@ Test(exec, as_pid_1_it_reaps_orphans_stops_them_and_passes_the_status)
 	    "echo zombies:$(cat /proc/[0-9]*/stat 2>/dev/null | "
 	    "grep -c ') Z '); exit 7",
 	    NULL};
-	FILE *p = popen("unshare --pid --fork --mount-proc true 2>&1", "r");
-	size_t len = p ? fread(probe, 1, sizeof(probe) - 1, p) : 0;
-	int rc = p ? pclose(p) : -1;
 	char *stopped;
+	size_t len;
 
-	probe[len] = '\0';
-	if (rc != 0 && strstr(probe, "Operation not permitted")) {
-		cr_skip_test("unshare --pid needs privileges here: %s", probe);
+	if (!pid_namespace_or_skip())
 		return;
-	}
-	cr_assert(rc == 0, "unshare failed: %s", probe);
 	start_program(argv);
 	expect_exit_code(7);
 	/* The grandchild (sleep 0.05) was orphaned to tend and reaped. */
@@ -319,6 +330,28 @@ Test(exec, as_pid_1_it_reaps_orphans_stops_them_and_passes_the_status)
 	cr_assert(stopped != NULL && strcmp(stopped, "bye\n") == 0,
 	    "no graceful stop; output:\n%s", tp.out);
 	free(stopped);
+	expect_no_process_left();
+}
+
+/*
+ * unshare keeps the terminal's foreground in its own group, which is not
+ * visible inside the namespace: tend must still hand it to the command,
+ * or the read stops it with SIGTTIN for ever.
+ */
+Test(exec, as_pid_1_the_command_reads_a_line_typed_into_the_terminal)
+{
+	const char *argv[] = {"unshare", "--pid", "--fork", "--mount-proc",
+	    TEND_BIN, "exec", "--", "sh", "-c",
+	    "echo ready; read x; echo got:$x", NULL};
+
+	if (!pid_namespace_or_skip())
+		return;
+	start_program(argv);
+	cr_assert(tp_wait_for(&tp, "ready\r\n", 5000), "%s", tp.out);
+	tp_type(&tp, "hello\r");
+	expect_exit_code(0);
+	cr_assert(strstr(tp.out, "got:hello"), "%s", tp.out);
+	cr_assert(strstr(tp.out, "is stopped") == NULL, "%s", tp.out);
 	expect_no_process_left();
 }
 

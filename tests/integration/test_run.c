@@ -95,8 +95,8 @@ Test(run, a_failure_skips_its_dependants_and_exits_1)
 	cr_assert(tmp_exists(dir, "other"), "--keep-going ran the rest");
 	cr_assert(
 	    strstr(tp.out, "after_broken  skipped") != NULL, "%s", tp.out);
-	cr_assert(strstr(tp.out, "broken        failed       3") != NULL, "%s",
-	    tp.out);
+	cr_assert(strstr(tp.out, "broken        failed            3") != NULL,
+	    "%s", tp.out);
 	expect_no_process_left();
 }
 
@@ -120,6 +120,134 @@ Test(run, ctrl_c_finishes_the_running_task_and_skips_the_rest)
 	cr_assert(strstr(tp.out, "second  skipped") != NULL, "%s", tp.out);
 	cr_assert(strstr(tp.out, "first   ok") != NULL, "%s", tp.out);
 	expect_no_process_left();
+}
+
+static void
+wait_file(const char *name)
+{
+	for (long end = now_ms() + 5000; !tmp_exists(dir, name);) {
+		cr_assert(now_ms() < end, "no %s:\n%s", name, tp.out);
+		tp_pump(&tp, 10);
+	}
+}
+
+/* The summary row of job name (from "name  "), or NULL; free() it. */
+static char *
+summary_row(const char *name)
+{
+	char head[64];
+	const char *p, *end;
+
+	snprintf(head, sizeof(head), "\n%s  ", name);
+	if ((p = strstr(tp.out, "job  ")) == NULL ||
+	    (p = strstr(p, head)) == NULL)
+		return NULL;
+	p++;
+	end = strchr(p, '\r');
+	return strndup(p, end ? (size_t)(end - p) : strlen(p));
+}
+
+/* The row says status and exit, and a time ("1.23 s"), not "-". */
+static void
+expect_summary_row(const char *name, const char *status, const char *exit)
+{
+	char *row = summary_row(name), st[32], ex[32], unit[8];
+	double secs;
+
+	cr_assert(row != NULL, "no summary row for %s:\n%s", name, tp.out);
+	cr_assert(sscanf(row + strlen(name), "%31s %31s %lf %7s", st, ex, &secs,
+	              unit) == 4 &&
+	        strcmp(st, status) == 0 && strcmp(ex, exit) == 0 &&
+	        strcmp(unit, "s") == 0,
+	    "want %s %s and a time, got \"%s\":\n%s", status, exit, row,
+	    tp.out);
+	free(row);
+}
+
+/*
+ * The second Ctrl-C interrupts what runs, the third kills what is left;
+ * the summary shows each as such, with its signal and its time.
+ */
+Test(run, ctrl_c_twice_and_thrice_show_interrupted_and_killed_tasks)
+{
+	const char *args[] = {"run", "-j2", NULL};
+
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": {\n"
+	    "  \"stubborn\": { \"cmd\": \"trap '' INT; touch s1; "
+	    "while :; do sleep 0.05; done\", \"stop_timeout\": 30 },\n"
+	    "  \"meek\": { \"cmd\": \"touch s2; exec sleep 30\" },\n"
+	    "  \"later\": { \"cmd\": \"touch later\", \"after\": "
+	    "[\"meek\"] } } }\n");
+	it_start(args, false);
+	wait_file("s1");
+	wait_file("s2");
+	it_ctrl_c(1);
+	cr_assert(
+	    tp_wait_for(&tp, "Ctrl-C again to abort", 5000), "%s", tp.out);
+	it_ctrl_c(1);
+	cr_assert(tp_wait_for(&tp, "\"meek\" stopped by signal 2", 5000), "%s",
+	    tp.out);
+	it_ctrl_c(1);
+	expect_exit_by_signal(SIGINT);
+	expect_summary_row("stubborn", "killed", "SIGKILL");
+	expect_summary_row("meek", "interrupted", "SIGINT");
+	cr_assert(strstr(tp.out, "later     skipped") != NULL, "%s", tp.out);
+	cr_assert(!tmp_exists(dir, "later"));
+	expect_no_process_left();
+}
+
+/* Without a third Ctrl-C, the abort's SIGKILL after stop_timeout. */
+Test(run, a_task_sigkilled_at_its_stop_timeout_shows_as_killed)
+{
+	const char *args[] = {"run", NULL};
+
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": {\n"
+	    "  \"stubborn\": { \"cmd\": \"trap '' INT; touch s1; "
+	    "while :; do sleep 0.05; done\", \"stop_timeout\": 0.3 } } }\n");
+	it_start(args, false);
+	wait_file("s1");
+	it_ctrl_c(1);
+	cr_assert(
+	    tp_wait_for(&tp, "Ctrl-C again to abort", 5000), "%s", tp.out);
+	it_ctrl_c(1);
+	expect_exit_by_signal(SIGINT);
+	expect_summary_row("stubborn", "killed", "SIGKILL");
+	expect_no_process_left();
+}
+
+/* no-color.org: NO_COLOR counts "when present and not an empty string". */
+static void
+run_with_no_color(const char *value)
+{
+	const char *args[] = {"run", NULL};
+
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": { \"hello\": { \"cmd\": \"echo hi\" } } }\n");
+	tp_no_color = value;
+	run_and_wait(args);
+	cr_assert(WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 0,
+	    "status 0x%x\n%s", tp.status, tp.out);
+	cr_assert(strstr(tp.out, "hello |") != NULL, "%s", tp.out);
+}
+
+Test(run, an_empty_no_color_keeps_the_colours)
+{
+	run_with_no_color("");
+	cr_assert(strstr(tp.out, "hello |\033[0m hi") != NULL, "%s", tp.out);
+}
+
+Test(run, a_set_no_color_turns_the_colours_off)
+{
+	run_with_no_color("1");
+	cr_assert(strstr(tp.out, "\033[") == NULL, "%s", tp.out);
+}
+
+Test(run, without_no_color_a_terminal_gets_colours)
+{
+	run_with_no_color(NULL);
+	cr_assert(strstr(tp.out, "hello |\033[0m hi") != NULL, "%s", tp.out);
 }
 
 Test(run, named_jobs_run_with_their_dependencies_only)

@@ -26,6 +26,8 @@
 
 #include "support.h"
 
+const char *tp_no_color = "1";
+
 long
 now_ms(void)
 {
@@ -101,7 +103,10 @@ tp_start_nofile(struct tp *tp, const char *cwd, const char *const *args,
 			_exit(126);
 		if (nofile > 0 && setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			_exit(126);
-		setenv("NO_COLOR", "1", 1);
+		if (tp_no_color != NULL)
+			setenv("NO_COLOR", tp_no_color, 1);
+		else
+			unsetenv("NO_COLOR");
 		exec_tend(argv, n);
 		_exit(127);
 	}

@@ -29,6 +29,11 @@ struct tp {
  * The child dies with the test (PR_SET_PDEATHSIG).
  */
 void tp_start(struct tp *tp, const char *cwd, const char *const *args);
+/*
+ * NO_COLOR as the next tp_start gives it to tend: "1" (plain output to
+ * match), or what a test sets; NULL leaves it out of the environment.
+ */
+extern const char *tp_no_color;
 /* The same with RLIMIT_NOFILE set to nofile in the child (0: unchanged). */
 void tp_start_nofile(struct tp *tp, const char *cwd, const char *const *args,
     unsigned long nofile);

@@ -109,7 +109,8 @@ Test(config_signals, every_usual_signal_has_a_name_both_ways)
 {
 	static const int sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGKILL, SIGUSR1,
 	    SIGUSR2, SIGTERM, SIGCONT, SIGSTOP, SIGTSTP, SIGWINCH, SIGALRM,
-	    SIGPIPE, SIGCHLD};
+	    SIGPIPE, SIGCHLD, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT,
+	    SIGSYS};
 	size_t i;
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
