@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define IPC_PROTOCOL_VERSION 3
+#define IPC_PROTOCOL_VERSION 4
 #define IPC_HDR_LEN 8
 #define IPC_MAX_PAYLOAD (64 * 1024) /* larger frames are a protocol error */
 
@@ -61,6 +61,10 @@ struct ipc_msg {
 			uint32_t ok; /* 1: exit 0 */
 			int32_t status; /* exit code, or 128+signal */
 			uint32_t duration_ms;
+			/* 1: another run of this batch starts at once */
+			uint32_t more;
+			/* 1: tend cut this run short to start it again */
+			uint32_t restarted;
 			char tail[IPC_TAIL_MAX]; /* last output bytes */
 		} build_finished;
 		struct {

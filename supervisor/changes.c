@@ -2,8 +2,9 @@
 /*
  * supervisor/changes.c
  * From file events to builds and browser reloads. A changed path goes to
- * every job whose `watch` matches it; the served root is the build's
- * output, so its changes never start a build: they are collected and,
+ * every job whose `watch` matches it. The served root is the build's
+ * output, so its changes start a build only for a pattern that names
+ * sources kept inside it (root_takes). Its changes are collected and,
  * once the builds in flight have all succeeded, sent to the worker as one
  * RELOAD (with no build, they are sent after the debounce: live-server
  * style). Events are debounced: a burst (an editor's atomic save, a git
@@ -28,9 +29,10 @@ under(const char *path, const char *dir, const char **rel)
 {
 	size_t n = strlen(dir);
 
+	/* "." holds every relative path, and is "" to itself. */
 	if (strcmp(dir, ".") == 0) {
-		*rel = path;
-		return true;
+		*rel = strcmp(path, ".") == 0 ? "" : path;
+		return path[0] != '/';
 	}
 	if (strncmp(path, dir, n) != 0 || (path[n] != '/' && path[n] != '\0'))
 		return false;
@@ -52,8 +54,36 @@ full_pattern(
 	glob_clean(joined, out, size);
 }
 
+/*
+ * May the watch pattern pat take a change under the served root? The
+ * root is what builds write, so a build must not trigger itself: a
+ * pattern whose tree holds the root (--watch . with root public) never
+ * takes it. A pattern whose base lies inside the root names sources the
+ * user keeps in the served tree (root ".", the CLI default, with --watch
+ * src): it takes them, as elsewhere. A pattern based at the root itself
+ * (root "." with --watch . or '*.md') takes them only while no task runs:
+ * what is written during a build, and read when it ends, is its output.
+ */
 static bool
-job_wants(const struct job *j, const char *path)
+root_takes(const struct sup *s, const char *pat, bool busy)
+{
+	char base[PATH_MAX];
+	const char *rel;
+
+	if (glob_base(pat, base, sizeof(base)) == -1)
+		return false;
+	if (strcmp(base, s->root_clean) == 0)
+		return !busy;
+	return under(base, s->root_clean, &rel);
+}
+
+/*
+ * in_root: path is under the served root. A directory (moved in, moved
+ * out or deleted) is wanted when the pattern could match inside it.
+ */
+static bool
+job_wants(const struct sup *s, const struct job *j, const char *path,
+    bool is_dir, bool in_root, bool busy)
 {
 	const struct cfg_job *c = j->j_cfg;
 	char pat[PATH_MAX];
@@ -61,7 +91,10 @@ job_wants(const struct job *j, const char *path)
 
 	for (size_t i = 0; i < c->j_watch.n && !hit; i++) {
 		full_pattern(c, c->j_watch.v[i], pat, sizeof(pat));
-		hit = glob_match(pat, path);
+		if (in_root && !root_takes(s, pat, busy))
+			continue;
+		hit = is_dir ? glob_match_inside(pat, path)
+		             : glob_match(pat, path);
 	}
 	for (size_t i = 0; i < c->j_ignore.n && hit; i++) {
 		const char *ig = c->j_ignore.v[i], *base = strrchr(path, '/');
@@ -102,25 +135,26 @@ static void
 on_changed(void *arg, const char *path, bool is_dir)
 {
 	struct sup *s = arg;
-	const char *rel;
-	bool any = false;
+	const char *rel = "";
+	bool any = false, busy, in_root;
 
 	if (s->stop.st != ST_RUNNING)
 		return;
-	if (s->serve && under(path, s->root_clean, &rel)) {
-		if (is_dir || rel[0] == '\0')
-			return;
-		if (changes_tasks_busy(s))
+	busy = changes_tasks_busy(s);
+	in_root = s->serve && under(path, s->root_clean, &rel);
+	if (in_root && rel[0] == '\0')
+		return; /* the root itself moved away */
+	if (in_root) {
+		if (busy)
 			pathset_add(&s->out_batch, rel);
 		else {
 			pathset_add(&s->out_direct, rel);
 			arm(s);
 		}
-		return;
 	}
 	for (size_t i = 0; i < s->njobs; i++) {
 		struct job *j = &s->jobs[i];
-		if (!is_dir && job_wants(j, path)) {
+		if (job_wants(s, j, path, is_dir, in_root, busy)) {
 			pathset_add(&j->j_changes, path);
 			any = true;
 		}
@@ -168,11 +202,18 @@ on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
 	if (s->stop.st != ST_RUNNING)
 		return;
 	if (s->overflowed) {
+		bool tasks = false;
 		s->overflowed = false;
-		for (size_t i = 0; i < s->njobs; i++)
+		for (size_t i = 0; i < s->njobs; i++) {
 			pathset_clear(&s->jobs[i].j_changes);
-		sched_trigger(s, NULL, "the file watcher (events were lost)");
-		return;
+			tasks = tasks || s->jobs[i].j_cfg->j_kind == JOB_TASK;
+		}
+		/* What changed under the root is unknown: reload it all. */
+		if (s->serve)
+			pathset_add_unknown(&s->out_direct);
+		if (tasks)
+			sched_trigger(
+			    s, NULL, "the file watcher (events were lost)");
 	}
 	for (size_t i = 0; i < s->njobs; i++) {
 		struct job *j = &s->jobs[i];

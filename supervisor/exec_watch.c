@@ -31,10 +31,12 @@ on_changed(void *arg, const char *path, bool is_dir)
 {
 	struct xc *x = arg;
 
-	if (is_dir || x->exiting || x->told)
+	if (x->exiting || x->told)
 		return;
+	/* A directory moved or deleted: what was in it changed too. */
 	for (size_t i = 0; i < x->o->nwatch; i++)
-		if (glob_match(x->patterns[i], path)) {
+		if (is_dir ? glob_match_inside(x->patterns[i], path)
+		           : glob_match(x->patterns[i], path)) {
 			pathset_add(&x->changes, path);
 			arm(x);
 			return;

@@ -168,10 +168,11 @@ glob_seg(const char *p, const char *pe, const char *s, const char *se)
 /*
  * The segment-level matcher. With prefix, running out of pattern while
  * the path goes on is a match: a plain pattern names a directory and
- * everything in it.
+ * everything in it. With inside, running out of path is a match: the
+ * pattern may go on to name something inside it.
  */
 static bool
-glob_segs(const char *pattern, const char *path, bool prefix)
+glob_segs(const char *pattern, const char *path, bool prefix, bool inside)
 {
 	const char *pp = pattern, *sp = path, *pn, *sn;
 	const char *star_pp = NULL, *star_sp = NULL;
@@ -203,7 +204,12 @@ glob_segs(const char *pattern, const char *path, bool prefix)
 		sp = star_sp;
 		pp = star_pp;
 	}
-	/* The path is used up: what is left of the pattern must be "**". */
+	/*
+	 * The path is used up. Something inside it may match whatever is
+	 * left of the pattern; the path itself only if that is all "**".
+	 */
+	if (inside)
+		return true;
 	while (glob_next(&pp, true, &pb, &pe))
 		if (!glob_is_globstar(pb, pe))
 			return false;
@@ -217,7 +223,13 @@ glob_match(const char *pattern, const char *path)
 	 * A pattern ending in a "**" segment needs no prefix rule: "**"
 	 * already matches zero segments, so "a/" "**" matches "a".
 	 */
-	return glob_segs(pattern, path, !glob_is_pattern(pattern));
+	return glob_segs(pattern, path, !glob_is_pattern(pattern), false);
+}
+
+bool
+glob_match_inside(const char *pattern, const char *dir)
+{
+	return glob_segs(pattern, dir, !glob_is_pattern(pattern), true);
 }
 
 bool

@@ -29,6 +29,14 @@
  */
 bool glob_match(const char *pattern, const char *path);
 
+/*
+ * Could pattern match dir or something inside it? For a directory that
+ * moved or vanished, whose files are no longer there to be matched:
+ * "src/" "**" "/" "*.md" and "src" match inside "src/sub", "src/" "*.md"
+ * does not ('*' never takes a '/').
+ */
+bool glob_match_inside(const char *pattern, const char *dir);
+
 /* True if pattern contains an unescaped * ? or [ */
 bool glob_is_pattern(const char *pattern);
 

@@ -261,6 +261,7 @@ job_start(struct job *j)
 	pid_t pid;
 
 	j->j_exited = j->j_eof = j->j_stopping = j->j_timed_out = false;
+	j->j_restarting = false;
 	j->j_started = ev_now(s->loop);
 	j->j_runs++;
 	output_reset_tail(&j->j_output);

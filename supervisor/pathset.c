@@ -34,6 +34,13 @@ pathset_add(struct pathset *s, const char *path)
 	s->n++;
 }
 
+/* Counted like a path past PATHSET_MAX: the list is no longer complete. */
+void
+pathset_add_unknown(struct pathset *s)
+{
+	s->dropped++;
+}
+
 bool
 pathset_empty(const struct pathset *s)
 {

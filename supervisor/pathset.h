@@ -20,6 +20,8 @@ struct pathset {
 };
 
 void pathset_add(struct pathset *s, const char *path);
+/* Changes whose paths are unknown (events were lost): "everything". */
+void pathset_add_unknown(struct pathset *s);
 bool pathset_empty(const struct pathset *s);
 size_t pathset_total(const struct pathset *s);
 /* Move everything from src into dst (union); src ends empty. */

@@ -56,6 +56,24 @@ task_running(const struct sup *s)
 	return false;
 }
 
+/*
+ * A queued task can start as soon as the running one ends: the worker
+ * keeps holding requests for it (BUILD_FINISHED's "more"). One that waits
+ * for a service to be ready may wait long; the worker lets go meanwhile.
+ */
+static bool
+task_startable(const struct sup *s)
+{
+	const struct job *culprit;
+
+	for (size_t q = 0; q < s->nqueue; q++) {
+		const struct job *j = &s->jobs[s->queue[q]];
+		if (j->j_cfg->j_kind == JOB_TASK && deps_state(j, &culprit) > 0)
+			return true;
+	}
+	return false;
+}
+
 static void
 enqueue(struct sup *s, struct job *j)
 {
@@ -116,6 +134,8 @@ trigger_one(struct sup *s, struct job *j)
 		log_info(
 		    "build \"%s\" is running; restarting it", j->j_cfg->j_name);
 		j->j_rerun = true;
+		/* Its end is no failure to show: the rerun's is the outcome. */
+		j->j_restarting = true;
 		job_signal(j, j->j_cfg->j_stop_signal, true);
 		return true;
 	case BUSY_SIGNAL:
@@ -212,7 +232,7 @@ static void
 announce_start(struct sup *s, struct job *j)
 {
 	if (j->j_cfg->j_kind == JOB_TASK)
-		s->batch_active = true;
+		s->batch_active = j->j_in_batch = true;
 	log_info("%s \"%s\" started", job_kind_word(j), j->j_cfg->j_name);
 }
 
@@ -300,6 +320,25 @@ serve_next(struct sup *s)
 	}
 }
 
+/*
+ * The outcome of a batch is that of the latest run of each task in it: a
+ * run that failed, or was cut short for a restart, and then ran again
+ * successfully (a queued rerun after a fix) does not fail the batch.
+ */
+static bool
+batch_failed(struct sup *s)
+{
+	bool failed = false;
+
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct job *j = &s->jobs[i];
+		if (j->j_in_batch && j->j_last_status != 0)
+			failed = true;
+		j->j_in_batch = false;
+	}
+	return failed;
+}
+
 void
 sched_next(struct sup *s)
 {
@@ -315,10 +354,9 @@ sched_next(struct sup *s)
 	if (s->batch_active && !changes_tasks_busy(s)) {
 		s->batch_active = false;
 		pathset_merge(&s->out_batch, &s->out_direct);
-		if (!s->batch_failed && s->stop.st == ST_RUNNING)
+		if (!batch_failed(s) && s->stop.st == ST_RUNNING)
 			changes_send_reload(s, &s->out_batch);
 		pathset_clear(&s->out_batch);
-		s->batch_failed = false;
 	}
 }
 
@@ -456,8 +494,13 @@ sched_job_ready(struct job *j, bool ok, const char *why)
 	sched_next(s);
 }
 
-void
-sched_job_done(struct sup *s, struct job *j)
+/*
+ * Tell the worker a run ended. more: another task starts at once, so the
+ * worker keeps holding requests; without it, nothing is being written any
+ * more and every held request is answered, whatever the outcome.
+ */
+static void
+send_finished(struct sup *s, struct job *j, bool more)
 {
 	struct ipc_msg m;
 
@@ -470,26 +513,39 @@ sched_job_done(struct sup *s, struct job *j)
 	m.u.build_finished.duration_ms = j->j_last_ms;
 	output_tail(&j->j_output, m.u.build_finished.tail,
 	    sizeof(m.u.build_finished.tail));
+	m.u.build_finished.more = more;
+	m.u.build_finished.restarted = j->j_restarting;
 	wproc_broadcast(s, &m);
+}
+
+void
+sched_job_done(struct sup *s, struct job *j)
+{
+	bool task = j->j_cfg->j_kind == JOB_TASK;
 
 	if (s->run_mode) {
-		if (j->j_cfg->j_kind == JOB_SERVICE)
+		send_finished(s, j, false);
+		if (!task)
 			service_ended(s, j);
 		run_job_done(s, j);
 		sup_check_idle(s);
 		return;
 	}
-	if (j->j_cfg->j_kind == JOB_TASK && j->j_last_status != 0)
-		s->batch_failed = true;
-	if (j->j_cfg->j_kind == JOB_SERVICE) {
+	if (!task) {
+		send_finished(s, j, false);
 		service_ended(s, j);
 		deps_job_ended(j); /* after: a restart keeps it waited for */
 	} else {
 		deps_job_ended(j);
+		/* Queued first: whether another run follows is part of the
+		 * news. */
 		if (j->j_rerun && s->stop.st == ST_RUNNING) {
 			j->j_rerun = false;
 			enqueue(s, j);
 		}
+		send_finished(s, j,
+		    s->stop.st == ST_RUNNING && s->pending_cfg == NULL &&
+		        task_startable(s));
 	}
 	if (s->pending_cfg != NULL)
 		sup_apply_pending_reload(s);

@@ -60,6 +60,8 @@ struct job {
 	bool j_stopping; /* stop signal sent; a service is not restarted */
 	bool j_queued; /* in the run queue */
 	bool j_rerun; /* run again when this run ends (on_busy) */
+	bool j_restarting; /* on_busy restart signalled this run */
+	bool j_in_batch; /* a task that ran since the last RELOAD */
 	bool j_timed_out; /* ran past its timeout */
 	ev_child j_child;
 	ev_io j_out;
@@ -151,7 +153,6 @@ struct sup {
 	struct pathset out_batch; /* root changes during the running builds */
 	struct pathset out_direct; /* root changes with no build running */
 	bool batch_active; /* tasks ran since the last RELOAD */
-	bool batch_failed;
 	bool exiting;
 	int exit_code;
 	bool color;

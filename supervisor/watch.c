@@ -5,8 +5,11 @@
  * numbers of stat watchers"). One watch per directory; a table from watch
  * descriptor to path; a directory created or moved in is scanned and its
  * files reported, since they may have been written before its watch
- * existed. IN_Q_OVERFLOW means events were lost: every tree is rescanned
- * and the caller rebuilds, rather than silently missing a change.
+ * existed. A directory moved out or deleted loses its watches (and its
+ * subdirectories'): a watch follows the inode, so what is written in it
+ * later, elsewhere, must not be reported under its old name. IN_Q_OVERFLOW
+ * means events were lost: every tree is rescanned and the caller rebuilds,
+ * rather than silently missing a change.
  */
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -151,6 +154,28 @@ add_dir(struct watch *w, const char *dir, int depth, bool report)
 	return rc;
 }
 
+/* Stop watching dir and every directory below it. */
+static void
+drop_tree(struct watch *w, const char *dir)
+{
+	size_t n = strlen(dir);
+	bool all = strcmp(dir, ".") == 0;
+
+	for (int wd = 0; wd < w->npaths; wd++) {
+		const char *p = w->paths[wd];
+		if (p == NULL ||
+		    !(all ||
+		        (strncmp(p, dir, n) == 0 &&
+		            (p[n] == '\0' || p[n] == '/'))))
+			continue;
+		/* Its IN_IGNORED then finds no path: already forgotten. */
+		inotify_rm_watch(w->fd, wd);
+		free(w->paths[wd]);
+		w->paths[wd] = NULL;
+		w->count--;
+	}
+}
+
 static void
 rescan(struct watch *w)
 {
@@ -179,13 +204,29 @@ handle(struct watch *w, const struct inotify_event *ev)
 		w->count--;
 		return;
 	}
+	if (ev->mask & IN_MOVE_SELF) {
+		/*
+		 * A directory moved whose parent is not watched (a tree's
+		 * top): from a watched parent, IN_MOVED_FROM came first and
+		 * dropped this watch already.
+		 */
+		snprintf(path, sizeof(path), "%s", w->paths[ev->wd]);
+		drop_tree(w, path);
+		w->ops.changed(w->ops.arg, path, true);
+		return;
+	}
 	if (ev->len == 0 || ev->name[0] == '\0') /* the directory itself */
 		return;
 	join(path, sizeof(path), w->paths[ev->wd], ev->name);
+	if (is_dir && (ev->mask & (IN_MOVED_FROM | IN_DELETE)))
+		drop_tree(w, path);
 	if (ignore_match(w->ig, path, is_dir))
 		return;
 	if (is_dir && (ev->mask & (IN_CREATE | IN_MOVED_TO)))
 		add_dir(w, path, 0, true);
+	/* A directory created or touched is no change; its files will be. */
+	if (is_dir && !(ev->mask & (IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE)))
+		return;
 	w->ops.changed(w->ops.arg, path, is_dir);
 }
 

@@ -18,7 +18,10 @@
 struct watch;
 
 struct watch_ops {
-	/* path: relative to the cwd, cleaned; is_dir for directories. */
+	/*
+	 * path: relative to the cwd, cleaned. is_dir: a directory moved in,
+	 * moved out or deleted (one created is not reported: its files are).
+	 */
 	void (*changed)(void *arg, const char *path, bool is_dir);
 	/* The kernel dropped events (IN_Q_OVERFLOW); the trees were rescanned.
 	 */

@@ -126,36 +126,46 @@ build_started(struct wrk *w, const char *name, pid_t pgid)
 	broadcast(w, "building", json_event(name, NULL, NULL));
 }
 
+/*
+ * A run ended. A failure shows the overlay now (a success is announced by
+ * the RELOAD that ends the batch: one reload however many tasks ran). A
+ * run tend cut short to restart it is no outcome: the browser waits for
+ * the rerun. Held requests are answered as soon as no build writes any
+ * more: after a failure, or when no other run follows ("more").
+ */
 static void
 build_finished(struct wrk *w, const struct ipc_msg *m)
 {
 	struct wrk_job *j = wrk_job_find(w, m->u.build_finished.job);
 	struct wrk_build *b = &w->last_build;
+	bool ok = m->u.build_finished.ok != 0;
+	bool cut = !ok && m->u.build_finished.restarted != 0;
 
 	if (j != NULL) {
 		j->running = false;
 		j->pgid = 0;
-		j->last_status = m->u.build_finished.status;
-		j->last_ms = m->u.build_finished.duration_ms;
-		j->last_end = wall_now();
+		if (!cut) {
+			j->last_status = m->u.build_finished.status;
+			j->last_ms = m->u.build_finished.duration_ms;
+			j->last_end = wall_now();
+		}
 		if (j->service)
 			return;
 	}
-	snprintf(b->job, sizeof(b->job), "%s", m->u.build_finished.job);
-	b->ok = m->u.build_finished.ok != 0;
-	b->status = m->u.build_finished.status;
-	b->duration_ms = m->u.build_finished.duration_ms;
-	b->end = wall_now();
-	memcpy(b->tail, m->u.build_finished.tail, sizeof(b->tail));
-	w->have_build = true;
-	/*
-	 * A success is announced by the RELOAD that ends the batch of
-	 * builds (one reload, however many tasks ran); a failure now.
-	 */
-	if (!b->ok) {
+	if (!cut) {
+		snprintf(b->job, sizeof(b->job), "%s", m->u.build_finished.job);
+		b->ok = ok;
+		b->status = m->u.build_finished.status;
+		b->duration_ms = m->u.build_finished.duration_ms;
+		b->end = wall_now();
+		memcpy(b->tail, m->u.build_finished.tail, sizeof(b->tail));
+		w->have_build = true;
+	}
+	if (!ok && !cut) {
 		wrk_http_hold(w->http, false);
 		broadcast(w, "build-error", json_event(b->job, m, NULL));
-	}
+	} else if (m->u.build_finished.more == 0)
+		wrk_http_hold(w->http, false);
 }
 
 /* Only stylesheets changed: swap them in place instead of reloading. */

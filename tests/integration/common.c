@@ -3,7 +3,10 @@
  * tests/integration/common.c
  * The shared fixture; see common.h.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <poll.h>
 
 #include "common.h"
 
@@ -70,4 +73,86 @@ expect_served(int port, int timeout_ms)
 	    "not served within %d ms: \"%.80s\"", timeout_ms, resp);
 	free(resp);
 	return now_ms() - t0;
+}
+
+size_t
+lines_with(const char *name, const char *prefix)
+{
+	size_t len, n = 0;
+	char *s = tmp_read(dir, name, &len);
+
+	for (char *p = s; p && *p;
+	     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, prefix, strlen(prefix)) == 0)
+			n++;
+	free(s);
+	return n;
+}
+
+void
+expect_runs(const char *name, size_t want)
+{
+	for (long end = now_ms() + 8000;
+	     lines_with(name, "run") < want && now_ms() < end;)
+		tp_pump(&tp, 10);
+	tp_pump(&tp, 400);
+	cr_assert(lines_with(name, "run") == want,
+	    "%zu runs, wanted %zu; output:\n%s", lines_with(name, "run"), want,
+	    tp.out);
+}
+
+int
+sse_open(int port)
+{
+	const char req[] = "GET /__tend/events HTTP/1.1\r\nHost: x\r\n\r\n";
+	int fd = tcp_connect(port, 0);
+
+	cr_assert(fd >= 0);
+	cr_assert(send(fd, req, sizeof(req) - 1, 0) > 0);
+	return fd;
+}
+
+static void
+sse_read_until(
+    int fd, char *buf, size_t size, int ms, const char *needle, size_t n)
+{
+	size_t len = strlen(buf);
+	long end = now_ms() + ms;
+
+	while (now_ms() < end && len < size - 1 &&
+	    (needle == NULL || count_in(buf, needle) < n)) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		tp_pump(&tp, 0);
+		if (poll(&p, 1, 10) <= 0)
+			continue;
+		ssize_t got = recv(fd, buf + len, size - 1 - len, 0);
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+		buf[len] = '\0';
+	}
+}
+
+void
+sse_read(int fd, char *buf, size_t size, int ms)
+{
+	sse_read_until(fd, buf, size, ms, NULL, 0);
+}
+
+bool
+sse_wait(int fd, char *buf, size_t size, const char *needle, size_t n,
+    int timeout_ms)
+{
+	sse_read_until(fd, buf, size, timeout_ms, needle, n);
+	return count_in(buf, needle) >= n;
+}
+
+size_t
+count_in(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
 }

@@ -40,6 +40,20 @@ void it_ctrl_c(int n);
 /* GET / (Connection: close) answered 200 "hello"; returns the latency. */
 long expect_served(int port, int timeout_ms);
 
+/* Lines of file name (in dir) that start with prefix. */
+size_t lines_with(const char *name, const char *prefix);
+/* Wait until name has want "run" lines, then a little longer: no more. */
+void expect_runs(const char *name, size_t want);
+
+/* Live reload as a page sees it: GET /__tend/events on a new connection. */
+int sse_open(int port);
+/* Append what the stream sends within ms to buf (NUL-terminated). */
+void sse_read(int fd, char *buf, size_t size, int ms);
+/* The same, until buf holds needle n times; false on timeout. */
+bool sse_wait(int fd, char *buf, size_t size, const char *needle, size_t n,
+    int timeout_ms);
+size_t count_in(const char *hay, const char *needle);
+
 #define expect_exit_by_signal(sig) \
 	do { \
 		cr_assert(tp_wait_exit(&tp, 20000), \

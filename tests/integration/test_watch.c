@@ -10,38 +10,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include <poll.h>
-
 #include "common.h"
 
 TestSuite(watch, .init = it_setup, .fini = it_teardown, .timeout = 60);
-
-static size_t
-count_lines(const char *name, const char *prefix)
-{
-	size_t len, n = 0;
-	char *s = tmp_read(dir, name, &len);
-
-	for (char *p = s; p && *p;
-	     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (strncmp(p, prefix, strlen(prefix)) == 0)
-			n++;
-	free(s);
-	return n;
-}
-
-/* Wait until name has want lines, then a little longer to see no more. */
-static void
-expect_runs(const char *name, size_t want)
-{
-	for (long end = now_ms() + 8000;
-	     count_lines(name, "run") < want && now_ms() < end;)
-		tp_pump(&tp, 10);
-	tp_pump(&tp, 400);
-	cr_assert(count_lines(name, "run") == want,
-	    "%zu runs, wanted %zu; output:\n%s", count_lines(name, "run"), want,
-	    tp.out);
-}
 
 static void
 start_watching(const char *build, const char *watch)
@@ -82,7 +53,7 @@ Test(watch, a_change_during_a_build_gives_exactly_one_more_with_both)
 	expect_runs("runs", 1);
 	tmp_write(dir, "src/first.txt", "1\n");
 	for (long end = now_ms() + 5000;
-	     count_lines("runs", "run") < 2 && now_ms() < end;)
+	     lines_with("runs", "run") < 2 && now_ms() < end;)
 		tp_pump(&tp, 10);
 	tp_pump(&tp, 150);
 	tmp_write(dir, "src/second.txt", "2\n");
@@ -90,10 +61,10 @@ Test(watch, a_change_during_a_build_gives_exactly_one_more_with_both)
 	tmp_write(dir, "src/third.txt", "3\n");
 	expect_runs("runs", 3);
 	tp_pump(&tp, 1200); /* no fourth */
-	cr_assert(count_lines("runs", "run") == 3);
-	cr_assert(count_lines("changed", "src/first.txt") == 1);
-	cr_assert(count_lines("changed", "src/second.txt") == 1);
-	cr_assert(count_lines("changed", "src/third.txt") == 1);
+	cr_assert(lines_with("runs", "run") == 3);
+	cr_assert(lines_with("changed", "src/first.txt") == 1);
+	cr_assert(lines_with("changed", "src/second.txt") == 1);
+	cr_assert(lines_with("changed", "src/third.txt") == 1);
 	cr_assert(tp_count(&tp, "queued one more run") >= 1, "%s", tp.out);
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);
@@ -179,46 +150,6 @@ Test(watch, ctrl_c_during_a_change_triggered_build_lets_it_finish)
 }
 
 /* --- live reload, seen by an event-stream client --- */
-
-static int
-sse_open(int port)
-{
-	const char req[] = "GET /__tend/events HTTP/1.1\r\nHost: x\r\n\r\n";
-	int fd = tcp_connect(port, 0);
-
-	cr_assert(fd >= 0);
-	cr_assert(send(fd, req, sizeof(req) - 1, 0) > 0);
-	return fd;
-}
-
-static void
-sse_read(int fd, char *buf, size_t size, int ms)
-{
-	size_t len = strlen(buf);
-	long end = now_ms() + ms;
-
-	while (now_ms() < end && len < size - 1) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		tp_pump(&tp, 0);
-		if (poll(&p, 1, 10) <= 0)
-			continue;
-		ssize_t n = recv(fd, buf + len, size - 1 - len, 0);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
-}
-
-static size_t
-count_in(const char *hay, const char *needle)
-{
-	size_t n = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
-		n++;
-	return n;
-}
 
 Test(watch, one_reload_per_good_build_css_swap_and_none_for_a_failure)
 {

@@ -114,6 +114,35 @@ ParameterizedTest(struct glob_case *c, glob, matches_what_the_table_says)
 	    c->want ? "true" : "false");
 }
 
+ParameterizedTestParameters(glob, match_inside_says_what_a_directory_held)
+{
+	static struct glob_case cases[] = {
+	    {"src", "src/sub", true},
+	    {"src", "src", true},
+	    {"src", "srcs/sub", false},
+	    {"src/**/*.md", "src/sub", true},
+	    {"src/**/*.md", "src/a/b", true},
+	    {"src/**/*.md", "other/sub", false},
+	    {"src/*.md", "src/sub", false},
+	    {"src/*/*.md", "src/sub", true},
+	    {"src/a/*.md", "src", true},
+	    {"src/a/*.md", "src/b", false},
+	    {"*.md", "sub", false},
+	    {"**/*.md", "deep/sub", true},
+	};
+
+	return cr_make_param_array(
+	    struct glob_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(
+    struct glob_case *c, glob, match_inside_says_what_a_directory_held)
+{
+	cr_assert_eq(glob_match_inside(c->pat, c->path), c->want,
+	    "glob_match_inside(\"%s\", \"%s\") should be %s", c->pat, c->path,
+	    c->want ? "true" : "false");
+}
+
 Test(glob, a_long_run_of_stars_fails_in_linear_time, .timeout = 2.)
 {
 	char path[4097];
