@@ -125,6 +125,7 @@ struct sup {
 	struct wproc *retiring; /* draining after reloads (w_next), or NULL */
 	unsigned worker_fails; /* crashes before READY, in a row */
 	unsigned drain_attempts; /* workers started to drain after a crash */
+	bool worker_drained; /* it stopped on its own interrupt, after BYE */
 	double worker_backoff;
 	ev_timer worker_restart;
 

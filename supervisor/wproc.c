@@ -315,7 +315,12 @@ on_worker_exit(struct ev_loop *loop, ev_child *c, int revents)
 			report_unclean(w, wstatus);
 			drain_after_crash(s, w);
 		} else if (w->w_bye && w->w_bye_signo != 0) {
-			/* Its Ctrl-C (or SIGTERM) is ours too: stop. */
+			/*
+			 * Its Ctrl-C (or SIGTERM) is ours too: stop. It
+			 * drained the sockets before its BYE, so no other
+			 * worker has to.
+			 */
+			s->worker_drained = true;
 			sup_stop_event(
 			    s, SE_WORKER_STOPPED, (int)w->w_bye_signo);
 		} else
