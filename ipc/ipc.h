@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define IPC_PROTOCOL_VERSION 3
+#define IPC_PROTOCOL_VERSION 4
 #define IPC_HDR_LEN 8
 #define IPC_MAX_PAYLOAD (64 * 1024) /* larger frames are a protocol error */
 
@@ -61,6 +61,9 @@ struct ipc_msg {
 			uint32_t ok; /* 1: exit 0 */
 			int32_t status; /* exit code, or 128+signal */
 			uint32_t duration_ms;
+			uint32_t runs; /* the job's runs so far, this one too */
+			/* 0: it just ended; replayed to a new worker: ms ago */
+			uint32_t age_ms;
 			char tail[IPC_TAIL_MAX]; /* last output bytes */
 		} build_finished;
 		struct {

@@ -343,19 +343,7 @@ sched_job_ready(struct job *j, bool ok, const char *why)
 void
 sched_job_done(struct sup *s, struct job *j)
 {
-	struct ipc_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = MSG_BUILD_FINISHED;
-	snprintf(m.u.build_finished.job, sizeof(m.u.build_finished.job), "%s",
-	    j->j_cfg->j_name);
-	m.u.build_finished.ok = j->j_last_status == 0;
-	m.u.build_finished.status = j->j_last_status;
-	m.u.build_finished.duration_ms = j->j_last_ms;
-	output_tail(&j->j_output, m.u.build_finished.tail,
-	    sizeof(m.u.build_finished.tail));
-	wproc_broadcast(s, &m);
-
+	wproc_job_finished(s, j);
 	if (s->run_mode) {
 		if (j->j_cfg->j_kind == JOB_SERVICE)
 			service_ended(s, j);
