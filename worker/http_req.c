@@ -226,6 +226,8 @@ wrk_req_reset(struct wrk_conn *c)
 		r->hdr[k].v[0] = '\0';
 	}
 	r->hosts = 0;
+	r->query = NULL;
+	r->query_len = 0;
 	r->head_len = 0;
 	r->body_len = 0;
 	r->err = 0;
@@ -284,6 +286,8 @@ dispatch(struct wrk_conn *c)
 		query = r->url + u.field_data[UF_QUERY].off;
 		qlen = u.field_data[UF_QUERY].len;
 	}
+	r->query = query; /* a redirect keeps it (http_file.c) */
+	r->query_len = qlen;
 	if ((st = wrk_http_path_clean(
 	         path, plen, c->c_path, wrk_http_url_cap(c->c_h) + 1)) != 0) {
 		wrk_resp_error(c, st, NULL);
