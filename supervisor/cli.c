@@ -164,6 +164,8 @@ parse_serve(int argc, char **argv, struct cli *out)
 		set_str(&c->c_serve.s_root, argv[optind++]);
 	if (optind < argc)
 		rc = usage_error("unexpected argument \"%s\"", argv[optind]);
+	else if (c->c_serve.s_udp_log != NULL && c->c_serve.s_udp == NULL)
+		rc = usage_error("%s--udp-log needs --udp", "");
 	else if (build != NULL && build[0] == '\0')
 		rc = usage_error("%s--build needs a command", "");
 	else if (build == NULL && watch.n > 0)
