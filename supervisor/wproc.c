@@ -471,8 +471,9 @@ announce_jobs(struct sup *s, struct wproc *w)
  * A new worker (at start-up, after a crash, beside a retiring one) knows
  * nothing of what ran; the supervisor is the record. Replay each job's
  * last result, then the last build (its output tail: a job's own tail is
- * gone once it runs again), then the jobs running now, so the new worker's
- * status, held requests and build-error overlay are the old one's.
+ * gone once it runs again), then the jobs running now: its status page
+ * is the old one's, it holds requests while a build runs, and that build's
+ * end (a reload, or the build-error overlay) reaches its pages.
  */
 static void
 restore_state(struct sup *s, struct wproc *w)
