@@ -148,16 +148,19 @@ parse_serve(int argc, char **argv, struct cli *out)
 			set_str(&c->c_serve.s_udp_log, optarg);
 			break;
 		case 'w':
-			if (strv_push(&watch, optarg) == -1)
-				return usage_error("%sout of memory", "");
+			if (strv_push(&watch, optarg) == -1) {
+				rc = usage_error("%sout of memory", "");
+				goto done;
+			}
 			break;
 		case 'h':
 			usage(stdout);
 			out->mode = CLI_DONE;
-			return 0;
+			goto done;
 		default:
 			usage(stderr);
-			return 2;
+			rc = 2;
+			goto done;
 		}
 	}
 	if (optind < argc)
@@ -186,9 +189,13 @@ parse_serve(int argc, char **argv, struct cli *out)
 			watch.n = 0;
 		}
 	}
+done:
 	for (size_t i = 0; i < watch.n; i++)
 		free(watch.v[i]);
 	free(watch.v);
+	/* Nothing runs: main() exits with rc and never frees the config. */
+	if (rc != 0 || out->mode == CLI_DONE)
+		cfg_free(c);
 	return rc;
 }
 
