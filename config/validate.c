@@ -93,6 +93,12 @@ cfg_check_top(const struct cfg *c, struct cfg_err *err)
 	if (cfg_check_addr(s->s_http, "serve.http", false, err) < 0 ||
 	    cfg_check_addr(s->s_udp, "serve.udp", true, err) < 0)
 		return -1;
+	/* Records only come in on the UDP port: a log without it is a typo. */
+	if (s->s_udp_log != NULL && s->s_udp == NULL) {
+		cfg_path_set(err, "serve.udp_log");
+		return cfg_errf(
+		    err, "needs serve.udp (the port whose records it logs)");
+	}
 	cfg_path_set(err, "serve.drain_timeout");
 	if (cfg_check_seconds(s->s_drain_timeout, err) < 0)
 		return -1;

@@ -53,7 +53,7 @@ def main():
         frame(v, "JOB_INFO", s("api"), u32(1), u32(0)),
         frame(v, "BUILD_STARTED", s("site"), u32(4242)),
         frame(v, "BUILD_FINISHED", s("site"), u32(1), u32(0), u32(1234),
-              u32(0), u32(0), s("built 3 pages\n")),
+              u32(0), u32(0), u32(1), u32(0), s("built 3 pages\n")),
         frame(v, "RELOAD", s("src/a.css\nsrc/b.css\nindex.html")),
         frame(v, "STOP", u32(1), u32(5000)),
         frame(v, "STOP", u32(2), u32(5000)),
@@ -67,7 +67,8 @@ def main():
         frame(v, "BYE", u32(2), u64(1000), u64(10000), u64(0)),
     ]
     failed = frame(v, "BUILD_FINISHED", s("site"), u32(0), u32(130),
-                   u32(987), u32(0), u32(1), s("\x1b[31merror\x1b[0m: main.c:3\n"))
+                   u32(987), u32(0), u32(1), u32(2), u32(60000),
+                   s("\x1b[31merror\x1b[0m: main.c:3\n"))
     seeds = {
         "supervisor_to_worker": bytes([2]) + b"".join(to_worker),
         "worker_to_supervisor": bytes([0]) + b"".join(to_supervisor),

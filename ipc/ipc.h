@@ -65,6 +65,9 @@ struct ipc_msg {
 			uint32_t more;
 			/* 1: tend cut this run short to start it again */
 			uint32_t restarted;
+			uint32_t runs; /* the job's runs so far, this one too */
+			/* 0: it just ended; replayed to a new worker: ms ago */
+			uint32_t age_ms;
 			char tail[IPC_TAIL_MAX]; /* last output bytes */
 		} build_finished;
 		struct {

@@ -67,7 +67,7 @@ struct ipc_field {
 	uint16_t size; /* sizeof the member; a string holds size - 1 bytes */
 };
 
-#define IPC_FIELDS_MAX 7
+#define IPC_FIELDS_MAX 9
 
 struct ipc_layout {
 	uint8_t type; /* enum ipc_type */

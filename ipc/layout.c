@@ -25,13 +25,15 @@ static const struct ipc_layout layouts[] = {
 		STR(u.build_started.job),
 		U32(u.build_started.pgid),
 	} },
-	{ MSG_BUILD_FINISHED, 7, "BUILD_FINISHED", {
+	{ MSG_BUILD_FINISHED, 9, "BUILD_FINISHED", {
 		STR(u.build_finished.job),
 		U32(u.build_finished.ok),
 		U32(u.build_finished.status),
 		U32(u.build_finished.duration_ms),
 		U32(u.build_finished.more),
 		U32(u.build_finished.restarted),
+		U32(u.build_finished.runs),
+		U32(u.build_finished.age_ms),
 		STR(u.build_finished.tail),
 	} },
 	{ MSG_RELOAD, 1, "RELOAD", {

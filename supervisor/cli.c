@@ -148,22 +148,27 @@ parse_serve(int argc, char **argv, struct cli *out)
 			set_str(&c->c_serve.s_udp_log, optarg);
 			break;
 		case 'w':
-			if (strv_push(&watch, optarg) == -1)
-				return usage_error("%sout of memory", "");
+			if (strv_push(&watch, optarg) == -1) {
+				rc = usage_error("%sout of memory", "");
+				goto done;
+			}
 			break;
 		case 'h':
 			usage(stdout);
 			out->mode = CLI_DONE;
-			return 0;
+			goto done;
 		default:
 			usage(stderr);
-			return 2;
+			rc = 2;
+			goto done;
 		}
 	}
 	if (optind < argc)
 		set_str(&c->c_serve.s_root, argv[optind++]);
 	if (optind < argc)
 		rc = usage_error("unexpected argument \"%s\"", argv[optind]);
+	else if (c->c_serve.s_udp_log != NULL && c->c_serve.s_udp == NULL)
+		rc = usage_error("%s--udp-log needs --udp", "");
 	else if (build != NULL && build[0] == '\0')
 		rc = usage_error("%s--build needs a command", "");
 	else if (build == NULL && watch.n > 0)
@@ -184,9 +189,13 @@ parse_serve(int argc, char **argv, struct cli *out)
 			watch.n = 0;
 		}
 	}
+done:
 	for (size_t i = 0; i < watch.n; i++)
 		free(watch.v[i]);
 	free(watch.v);
+	/* Nothing runs: main() exits with rc and never frees the config. */
+	if (rc != 0 || out->mode == CLI_DONE)
+		cfg_free(c);
 	return rc;
 }
 

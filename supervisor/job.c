@@ -398,6 +398,7 @@ job_finish(struct job *j)
 	j->j_pgid = 0;
 	j->j_last_status = code;
 	j->j_last_ms = secs > 0 ? (uint32_t)(secs * 1000.0 + 0.5) : 0;
+	j->j_last_end = ev_now(loop);
 	if (code == 0)
 		log_info("%s \"%s\" finished in %.2f s", job_kind_word(j),
 		    j->j_cfg->j_name, secs);

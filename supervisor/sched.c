@@ -494,37 +494,13 @@ sched_job_ready(struct job *j, bool ok, const char *why)
 	sched_next(s);
 }
 
-/*
- * Tell the worker a run ended. more: another task starts at once, so the
- * worker keeps holding requests; without it, nothing is being written any
- * more and every held request is answered, whatever the outcome.
- */
-static void
-send_finished(struct sup *s, struct job *j, bool more)
-{
-	struct ipc_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = MSG_BUILD_FINISHED;
-	snprintf(m.u.build_finished.job, sizeof(m.u.build_finished.job), "%s",
-	    j->j_cfg->j_name);
-	m.u.build_finished.ok = j->j_last_status == 0;
-	m.u.build_finished.status = j->j_last_status;
-	m.u.build_finished.duration_ms = j->j_last_ms;
-	output_tail(&j->j_output, m.u.build_finished.tail,
-	    sizeof(m.u.build_finished.tail));
-	m.u.build_finished.more = more;
-	m.u.build_finished.restarted = j->j_restarting;
-	wproc_broadcast(s, &m);
-}
-
 void
 sched_job_done(struct sup *s, struct job *j)
 {
 	bool task = j->j_cfg->j_kind == JOB_TASK;
 
 	if (s->run_mode) {
-		send_finished(s, j, false);
+		wproc_job_finished(s, j, false);
 		if (!task)
 			service_ended(s, j);
 		run_job_done(s, j);
@@ -532,7 +508,7 @@ sched_job_done(struct sup *s, struct job *j)
 		return;
 	}
 	if (!task) {
-		send_finished(s, j, false);
+		wproc_job_finished(s, j, false);
 		service_ended(s, j);
 		deps_job_ended(j); /* after: a restart keeps it waited for */
 	} else {
@@ -543,7 +519,12 @@ sched_job_done(struct sup *s, struct job *j)
 			j->j_rerun = false;
 			enqueue(s, j);
 		}
-		send_finished(s, j,
+		/*
+		 * more: another task starts at once, so the worker keeps
+		 * holding requests; without it nothing is being written and
+		 * every held request is answered, whatever the outcome.
+		 */
+		wproc_job_finished(s, j,
 		    s->stop.st == ST_RUNNING && s->pending_cfg == NULL &&
 		        task_startable(s));
 	}

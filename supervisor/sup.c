@@ -86,9 +86,12 @@ do_finish(struct sup *s)
 	ev_timer_stop(s->loop, &s->worker_restart);
 	/*
 	 * No worker alive (a restart was pending): what the kernel queued on
-	 * the sockets would be lost with them. Start one just to drain.
+	 * the sockets would be lost with them. Start one just to drain. Not
+	 * when the worker stopped on its own interrupt first (the same
+	 * Ctrl-C, seen by it before us): it drained them before its BYE.
 	 */
-	if (s->serve && s->worker == NULL && s->http_fd >= 0) {
+	if (s->serve && s->worker == NULL && !s->worker_drained &&
+	    s->http_fd >= 0) {
 		log_info("starting a worker to answer what is queued");
 		wproc_start(s);
 	}

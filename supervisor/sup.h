@@ -83,6 +83,7 @@ struct job {
 	bool j_ready; /* its "ready" probe succeeded during this run */
 	int j_last_status; /* exit code or 128+N; -1 before the first run */
 	uint32_t j_last_ms;
+	ev_tstamp j_last_end; /* when that run ended */
 };
 
 enum wproc_state { WP_STARTING, WP_READY, WP_RETIRING };
@@ -130,10 +131,19 @@ struct sup {
 	char http_addr[IPC_NAME_MAX];
 	char udp_addr[IPC_NAME_MAX];
 
+	/*
+	 * The last task's BUILD_FINISHED and when it was sent: what the
+	 * status page shows as last_build, replayed to every new worker.
+	 */
+	struct ipc_msg last_build;
+	ev_tstamp last_build_at;
+	bool have_last_build;
+
 	struct wproc *worker; /* current, or NULL */
 	struct wproc *retiring; /* draining after reloads (w_next), or NULL */
 	unsigned worker_fails; /* crashes before READY, in a row */
 	unsigned drain_attempts; /* workers started to drain after a crash */
+	bool worker_drained; /* it stopped on its own interrupt, after BYE */
 	double worker_backoff;
 	ev_timer worker_restart;
 
@@ -219,6 +229,8 @@ void changes_send_reload(struct sup *s, struct pathset *out);
 int wproc_start(struct sup *s);
 void wproc_send(struct wproc *w, const struct ipc_msg *m);
 void wproc_broadcast(struct sup *s, const struct ipc_msg *m);
+/* Tell the worker j ended; more: another task starts at once (hold on). */
+void wproc_job_finished(struct sup *s, const struct job *j, bool more);
 void wproc_stop(struct wproc *w, enum ipc_stop_level level);
 void wproc_kill(struct wproc *w);
 /* Every retiring worker: raise its stop level, or kill it. */

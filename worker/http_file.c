@@ -200,31 +200,51 @@ serve(struct wrk_conn *c, int fd, const struct stat *st, const char *name)
 	}
 }
 
+/* Append n bytes of s, percent-encoding all but unreserved and keep. */
+static void
+out_encoded(struct wrk_conn *c, const char *str, size_t n, const char *keep)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)str;
+	char *p;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] != '\0' && strchr(keep, s[i]) != NULL)) {
+			wrk_out_append(c, s + i, 1);
+		} else if ((p = wrk_out_reserve(c, 3)) != NULL) {
+			p[0] = '%';
+			p[1] = hex[s[i] >> 4];
+			p[2] = hex[s[i] & 15];
+			c->c_wlen += 3;
+		}
+	}
+}
+
 static void
 redirect_slash(struct wrk_conn *c, const char *rel)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	static const char body[] = "<!doctype html>\n<title>301 Moved "
 	                           "Permanently</title>\n";
-	const unsigned char *s;
-	char *p;
+	const struct wrk_req *r = &c->c_req;
 
 	/* Built from the cleaned path: no "//host" can reach Location. */
 	wrk_resp_start(c, 301);
 	WRK_OUT_LIT(c, "Location: /");
-	for (s = (const unsigned char *)rel; *s != '\0'; s++) {
-		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') ||
-		    strchr("-._~!$&'()*+,;=:@/", *s) != NULL) {
-			wrk_out_append(c, s, 1);
-		} else if ((p = wrk_out_reserve(c, 3)) != NULL) {
-			p[0] = '%';
-			p[1] = hex[*s >> 4];
-			p[2] = hex[*s & 15];
-			c->c_wlen += 3;
-		}
+	out_encoded(c, rel, strlen(rel), "-._~!$&'()*+,;=:@/");
+	WRK_OUT_LIT(c, "/");
+	/*
+	 * The query goes along as the client sent it (its escapes too); the
+	 * parser let nothing through that could end the header line, and
+	 * whatever is not a query character is escaped anyway.
+	 */
+	if (r->query != NULL && r->query_len > 0) {
+		WRK_OUT_LIT(c, "?");
+		out_encoded(c, r->query, r->query_len, "-._~!$&'()*+,;=:@/?%");
 	}
-	WRK_OUT_LIT(c, "/\r\n");
+	WRK_OUT_LIT(c, "\r\n");
 	wrk_resp_body(c, "text/html; charset=utf-8", body, sizeof(body) - 1);
 }
 

@@ -72,6 +72,9 @@ struct wrk_req {
 	bool in_value;
 	int cur; /* enum wrk_hdr of the value being read, or -1 */
 	struct wrk_hval hdr[HDR_COUNT];
+	unsigned hosts; /* Host header lines seen */
+	const char *query; /* in url, without the '?'; NULL when none */
+	size_t query_len;
 	const char *chunk; /* start of the bytes given to the parser */
 	const char *chunk_end; /* and their end */
 	size_t mark; /* end of the last head bytes seen in chunk */

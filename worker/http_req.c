@@ -2,9 +2,9 @@
 /*
  * worker/http_req.c
  * Reading requests: http_parser callbacks that collect the URL and the few
- * headers we use, the limits (414, 431, 413, 505), and routing a complete
- * request to the file, control or error responses. The parser is paused
- * after each message so that pipelined requests are answered one at a
+ * headers we use, the limits (414, 431, 413, 505), Host (400), and routing a
+ * complete request to the file, control or error responses. The parser is
+ * paused after each message so that pipelined requests are answered one at a
  * time, in order; http_conn.c resumes it when the response is written.
  * While the server holds (wrk_http_hold), a request for a file is parked
  * instead of answered; /__tend/ endpoints and errors are never held.
@@ -130,6 +130,8 @@ on_header_value(http_parser *p, const char *at, size_t len)
 		for (k = 0; k < HDR_COUNT && !r->field_over; k++)
 			if (strcmp(r->field, hdr_names[k]) == 0)
 				r->cur = k;
+		if (!r->field_over && strcmp(r->field, "host") == 0)
+			r->hosts++;
 		/* A repeated header is one comma-separated list. */
 		if (r->cur >= 0 && r->hdr[r->cur].len > 0)
 			hval_append(&r->hdr[r->cur], ", ", 2);
@@ -151,6 +153,12 @@ on_headers_complete(http_parser *p)
 		r->err = 431;
 	else if (p->http_major != 1 || p->http_minor > 1)
 		r->err = 505;
+	/*
+	 * RFC 9112 3.2: an HTTP/1.1 request without Host, or any request
+	 * with more than one, is a 400. HTTP/1.0 clients may omit it.
+	 */
+	else if (r->hosts > 1 || (p->http_minor == 1 && r->hosts == 0))
+		r->err = 400;
 	else if ((p->flags & F_CONTENTLENGTH) &&
 	    p->content_length > WRK_BODY_MAX)
 		r->err = 413;
@@ -217,6 +225,9 @@ wrk_req_reset(struct wrk_conn *c)
 		r->hdr[k].over = false;
 		r->hdr[k].v[0] = '\0';
 	}
+	r->hosts = 0;
+	r->query = NULL;
+	r->query_len = 0;
 	r->head_len = 0;
 	r->body_len = 0;
 	r->err = 0;
@@ -275,6 +286,8 @@ dispatch(struct wrk_conn *c)
 		query = r->url + u.field_data[UF_QUERY].off;
 		qlen = u.field_data[UF_QUERY].len;
 	}
+	r->query = query; /* a redirect keeps it (http_file.c) */
+	r->query_len = qlen;
 	if ((st = wrk_http_path_clean(
 	         path, plen, c->c_path, wrk_http_url_cap(c->c_h) + 1)) != 0) {
 		wrk_resp_error(c, st, NULL);

@@ -140,24 +140,38 @@ build_finished(struct wrk *w, const struct ipc_msg *m)
 	struct wrk_build *b = &w->last_build;
 	bool ok = m->u.build_finished.ok != 0;
 	bool cut = !ok && m->u.build_finished.restarted != 0;
+	/* A result replayed to a new worker ended age_ms ago (wproc.c). */
+	double end = wall_now() - m->u.build_finished.age_ms / 1000.0;
 
 	if (j != NULL) {
 		j->running = false;
 		j->pgid = 0;
+		/*
+		 * The supervisor counts runs too (a run that could not start
+		 * sent no BUILD_STARTED); its count starts again at a reload,
+		 * ours does not: keep the larger.
+		 */
+		if (m->u.build_finished.runs > j->runs)
+			j->runs = m->u.build_finished.runs;
 		if (!cut) {
 			j->last_status = m->u.build_finished.status;
 			j->last_ms = m->u.build_finished.duration_ms;
-			j->last_end = wall_now();
+			j->last_end = end;
 		}
 		if (j->service)
 			return;
 	}
+	/*
+	 * A run cut short for a restart is no result: its rerun's is. A
+	 * success is announced by the RELOAD that ends the batch of builds
+	 * (one reload, however many tasks ran); a failure now.
+	 */
 	if (!cut) {
 		snprintf(b->job, sizeof(b->job), "%s", m->u.build_finished.job);
 		b->ok = ok;
 		b->status = m->u.build_finished.status;
 		b->duration_ms = m->u.build_finished.duration_ms;
-		b->end = wall_now();
+		b->end = end;
 		memcpy(b->tail, m->u.build_finished.tail, sizeof(b->tail));
 		w->have_build = true;
 	}

@@ -309,6 +309,35 @@ Test(control, a_bad_config_is_exit_2_and_starts_nothing)
 	expect_no_process_left();
 }
 
+Test(control, a_udp_log_without_udp_is_an_error_in_a_file_and_on_the_cli)
+{
+	const char *none[] = {NULL};
+	const char *cli[] = {"serve", "public", "--http", "127.0.0.1:0",
+	    "--udp-log", "udp.log", "--build", "touch built", NULL};
+
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": { \"site\": { \"cmd\": \"touch built\" } },\n"
+	    "  \"serve\": { \"http\": \"127.0.0.1:0\", "
+	    "\"udp_log\": \"udp.log\" } }");
+	it_start(none, false);
+	cr_assert(tp_wait_exit(&tp, 5000));
+	cr_assert(WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 2,
+	    "status 0x%x; %s", tp.status, tp.out);
+	cr_assert(strstr(tp.out, "tend.json") != NULL, "%s", tp.out);
+	cr_assert(strstr(tp.out, "serve.udp_log: needs serve.udp") != NULL,
+	    "%s", tp.out);
+	tp_cleanup(&tp);
+	it_start(cli, false);
+	cr_assert(tp_wait_exit(&tp, 5000));
+	cr_assert(WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 2,
+	    "status 0x%x; %s", tp.status, tp.out);
+	cr_assert(
+	    strstr(tp.out, "--udp-log needs --udp") != NULL, "%s", tp.out);
+	cr_assert(strstr(tp.out, "usage:") != NULL, "%s", tp.out);
+	cr_assert(!tmp_exists(dir, "built"));
+	expect_no_process_left();
+}
+
 Test(control, check_prints_the_normalised_config)
 {
 	const char *args[] = {"check", NULL};

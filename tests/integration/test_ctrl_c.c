@@ -123,3 +123,30 @@ Test(ctrl_c, a_job_sees_each_ctrl_c_at_most_once)
 	    "the build saw: %s", ints ? ints : "(nothing)");
 	free(ints);
 }
+
+/*
+ * One Ctrl-C reaches both processes; when the worker's clean exit (after
+ * its BYE: it drained) is handled before the supervisor's own SIGINT, no
+ * worker must be started to drain again. kill() orders the two.
+ */
+Test(ctrl_c, worker_stopping_first_starts_no_drain_worker)
+{
+	const char *args[] = {"serve", "public", "--http", "127.0.0.1:0", NULL};
+	pid_t worker;
+
+	it_start(args, true);
+	worker = tp_worker_pid(&tp, 0);
+	cr_assert(worker > 0);
+	kill(worker, SIGINT);
+	cr_assert(
+	    tp_wait_for(&tp, "worker stopped", 5000), "output:\n%s", tp.out);
+	/* The same press, arriving late: not a second Ctrl-C. */
+	if (!tp.exited)
+		kill(tp.pid, SIGINT);
+	expect_exit_by_signal(SIGINT);
+	cr_expect(strstr(tp.out, "starting a worker to answer") == NULL,
+	    "output:\n%s", tp.out);
+	cr_expect(tp_count(&tp, "worker ready") == 1, "output:\n%s", tp.out);
+	cr_expect(strstr(tp.out, "aborting") == NULL, "output:\n%s", tp.out);
+	expect_no_process_left();
+}

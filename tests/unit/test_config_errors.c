@@ -364,6 +364,16 @@ Test(config_errors, a_udp_address_with_a_host_name_is_rejected)
 	    "serve.udp", "expected \"HOST:PORT\"");
 }
 
+Test(config_errors, a_udp_log_without_a_udp_port_is_rejected)
+{
+	/* Nothing would ever be written to it: a mistake, not a choice. */
+	assert_load_fails("{\"serve\": {\"udp_log\": \"udp.log\"}}",
+	    "serve.udp_log", "needs serve.udp");
+	assert_load_fails(
+	    "{\"serve\": {\"udp\": null, \"udp_log\": \"udp.log\"}}",
+	    "serve.udp_log", "needs serve.udp");
+}
+
 Test(config_errors, livereload_as_a_string_is_rejected)
 {
 	assert_load_fails("{\"serve\": {\"livereload\": \"yes\"}}",

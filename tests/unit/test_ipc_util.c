@@ -59,6 +59,8 @@ ipc_test_sample(enum ipc_type type, unsigned seed, struct ipc_msg *m)
 		m->u.build_finished.duration_ms = 0xfedcba98u - seed;
 		m->u.build_finished.more = seed & 2;
 		m->u.build_finished.restarted = 0x80000000u | seed;
+		m->u.build_finished.runs = 0x80000000u + seed;
+		m->u.build_finished.age_ms = 0x7654321u + seed;
 		fill(m->u.build_finished.tail, IPC_TAIL_MAX, IPC_TAIL_MAX - 1,
 		    seed);
 		break;
@@ -144,6 +146,10 @@ ipc_test_assert_msg_eq(const struct ipc_msg *got, const struct ipc_msg *want)
 		    want->u.build_finished.more));
 		cr_assert(eq(u32, got->u.build_finished.restarted,
 		    want->u.build_finished.restarted));
+		cr_assert(eq(u32, got->u.build_finished.runs,
+		    want->u.build_finished.runs));
+		cr_assert(eq(u32, got->u.build_finished.age_ms,
+		    want->u.build_finished.age_ms));
 		cr_assert(eq(str, (char *)got->u.build_finished.tail,
 		    (char *)want->u.build_finished.tail));
 		break;

@@ -132,6 +132,34 @@ Test(http_limits, malformed_requests_are_400_and_close)
 	srv_stop(&S);
 }
 
+Test(http_limits, host_is_required_once_in_http_1_1)
+{
+	struct resp r;
+
+	srv_start(&S, NULL);
+	/* RFC 9112 3.2: none in HTTP/1.1, or more than one, is a 400. */
+	fetch(&S, "GET /hello.txt HTTP/1.1\r\n\r\n", &r);
+	cr_assert(eq(int, r.status, 400));
+	cr_assert(r.closed);
+	resp_free(&r);
+	srv_assert_status(&S,
+	    "GET /hello.txt HTTP/1.1\r\nConnection: close\r\n\r\n", 400, NULL);
+	srv_assert_status(&S,
+	    "GET /hello.txt HTTP/1.1\r\nHost: a\r\nHOST: b\r\n\r\n", 400, NULL);
+	srv_assert_status(&S,
+	    "GET /hello.txt HTTP/1.0\r\nHost: a\r\n"
+	    "Host: b\r\n\r\n",
+	    400, NULL);
+	/* Case does not matter; an empty value is a Host too (RFC 9112). */
+	srv_assert_status(
+	    &S, "GET /hello.txt HTTP/1.1\r\nhOsT: t\r\n\r\n", 200, NULL);
+	srv_assert_status(
+	    &S, "GET /hello.txt HTTP/1.1\r\nHost:\r\n\r\n", 200, NULL);
+	/* HTTP/1.0 clients may leave it out. */
+	srv_assert_status(&S, "GET /hello.txt HTTP/1.0\r\n\r\n", 200, NULL);
+	srv_stop(&S);
+}
+
 Test(http_limits, no_path_leads_out_of_the_root)
 {
 	static const char *const paths[] = {

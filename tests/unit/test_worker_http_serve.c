@@ -289,6 +289,28 @@ Test(http_serve, a_directory_without_its_slash_is_redirected)
 	srv_stop(&S);
 }
 
+Test(http_serve, a_redirect_keeps_the_query)
+{
+	struct resp r;
+
+	srv_start(&S, NULL);
+	fetch(&S, "GET /sub?x=1 HTTP/1.1\r\n" HOST "\r\n", &r);
+	cr_assert(eq(int, r.status, 301));
+	srv_assert_hdr(&r, "Location", "/sub/?x=1");
+	resp_free(&r);
+	/* As sent, escapes and all; the fragment never reaches a server. */
+	fetch(&S, "GET /a%20b?q=a%20b&p=/x?y HTTP/1.1\r\n" HOST "\r\n", &r);
+	cr_assert(eq(int, r.status, 301));
+	srv_assert_hdr(&r, "Location", "/a%20b/?q=a%20b&p=/x?y");
+	resp_free(&r);
+	/* A byte that is no query character is escaped, never passed on. */
+	fetch(&S, "GET /sub?x=\"\x80 HTTP/1.1\r\n" HOST "\r\n", &r);
+	cr_assert(eq(int, r.status, 301));
+	srv_assert_hdr(&r, "Location", "/sub/?x=%22%80");
+	resp_free(&r);
+	srv_stop(&S);
+}
+
 Test(http_serve, a_directory_with_its_slash_serves_its_index)
 {
 	struct resp r;
