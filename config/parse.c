@@ -93,6 +93,40 @@ cfg_syntax(struct cfg_err *err, const char *buf, size_t off, const char *msg)
 }
 
 /*
+ * The offset of the first comma that only whitespace separates from a
+ * closing '}' or ']' (comments are blank by now), outside strings; len if
+ * none. JSON allows no trailing comma, JavaScript does: the commonest
+ * slip, and cJSON reports it a byte or two past the comma.
+ */
+static size_t
+trailing_comma(const char *t, size_t len, char *closer)
+{
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (in_str) {
+			if (t[i] == '\\')
+				i++;
+			else if (t[i] == '"')
+				in_str = false;
+			continue;
+		}
+		if (t[i] == '"') {
+			in_str = true;
+		} else if (t[i] == ',') {
+			size_t k = i + 1;
+			while (k < len && (unsigned char)t[k] <= ' ')
+				k++;
+			if (k < len && (t[k] == '}' || t[k] == ']')) {
+				*closer = t[k];
+				return i;
+			}
+		}
+	}
+	return len;
+}
+
+/*
  * Parse buf[0..len) into a tree the caller deletes, or NULL with err
  * filled. cJSON_ParseWithLengthOpts with require_null_terminated wants
  * the terminating NUL inside the length, hence len + 1 on a copy.
@@ -102,8 +136,8 @@ cfg_parse_text(const char *buf, size_t len, struct cfg_err *err)
 {
 	const char *end = NULL, *nul;
 	cJSON *root;
-	size_t bad, i, off;
-	char *text;
+	size_t bad, i, off, comma;
+	char *text, closer = 0;
 
 	if (len > CFG_MAX_FILE) {
 		cfg_errf(err, "file too large (more than 1 MiB)");
@@ -145,6 +179,10 @@ cfg_parse_text(const char *buf, size_t len, struct cfg_err *err)
 	    NULL) {
 		cJSON_Delete(root);
 		cfg_syntax(err, text, off, "unexpected trailing characters");
+	} else if ((comma = trailing_comma(text, len, &closer)) < off) {
+		cfg_syntax(err, text, comma,
+		    closer == '}' ? "invalid JSON: a comma before '}'"
+		                  : "invalid JSON: a comma before ']'");
 	} else if (off >= len) {
 		cfg_syntax(
 		    err, text, off, "invalid JSON: unexpected end of input");

@@ -431,12 +431,21 @@ Test(config_errors, a_missing_value_gives_line_and_column)
 	assert_syntax_error("{\"jobs\": }", 1, 10, "invalid JSON");
 }
 
-Test(config_errors, a_trailing_comma_is_found_on_its_line)
+Test(config_errors, a_trailing_comma_is_named_at_the_comma)
 {
 	/* cJSON stops one byte past the '}' that should have been a key. */
 	assert_syntax_error("{\n  \"jobs\": {\n    \"a\": {\"cmd\": \"x\",}\n"
 	                    "  }\n}\n",
-	    3, 23, "invalid JSON");
+	    3, 21, "invalid JSON: a comma before '}'");
+	assert_syntax_error(
+	    "{\"jobs\": {\"a\": {\"cmd\": [\"x\", \"y\",\n ]}}}", 1, 33,
+	    "invalid JSON: a comma before ']'");
+}
+
+Test(config_errors, a_comma_inside_a_string_is_no_trailing_comma)
+{
+	assert_syntax_error("{\"jobs\": {\"a\": {\"cmd\": \"x,}\" }}, }", 1, 32,
+	    "invalid JSON: a comma before '}'");
 }
 
 Test(config_errors, trailing_characters_are_rejected)
