@@ -298,12 +298,13 @@ sup_apply_pending_reload(struct sup *s)
 	s->pending_cfg = NULL;
 	if (make_jobs(s) == -1)
 		fatal("reload");
-	log_info("configuration reloaded from %s", s->cfg_file);
 	changes_stop(s);
 	if (changes_start(s) == -1)
 		log_warnx("reload: file watching is off");
 	if (s->serve)
 		wproc_reconfigure(s);
+	/* After the worker was told: what the line promises is on its way. */
+	log_info("configuration reloaded from %s", s->cfg_file);
 	sched_start_services(s);
 	sched_next(s);
 }
