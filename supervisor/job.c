@@ -233,7 +233,7 @@ job_init(struct sup *s, struct job *j, const struct cfg_job *cfg)
 	memset(j, 0, sizeof(*j));
 	j->j_sup = s;
 	j->j_cfg = cfg;
-	j->j_last_status = -1;
+	j->j_last_status = j->j_shown_status = -1;
 	j->j_out.fd = -1;
 	ev_init(&j->j_out, on_output);
 	ev_init(&j->j_timeout, on_timeout);
@@ -397,8 +397,14 @@ job_finish(struct job *j)
 	guard_forget(&s->guard, j->j_pgid);
 	j->j_pgid = 0;
 	j->j_last_status = code;
+	j->j_last_cut = j->j_restarting && code != 0;
 	j->j_last_ms = secs > 0 ? (uint32_t)(secs * 1000.0 + 0.5) : 0;
 	j->j_last_end = ev_now(loop);
+	if (!j->j_last_cut) {
+		j->j_shown_status = code;
+		j->j_shown_ms = j->j_last_ms;
+		j->j_shown_end = j->j_last_end;
+	}
 	if (code == 0)
 		log_info("%s \"%s\" finished in %.2f s", job_kind_word(j),
 		    j->j_cfg->j_name, secs);

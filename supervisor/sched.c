@@ -347,17 +347,25 @@ sched_next(struct sup *s)
 		return;
 	}
 	serve_next(s);
-	/*
-	 * The builds of this batch are over: one reload for all of them, and
-	 * none if one failed (the worker shows that failure instead).
-	 */
-	if (s->batch_active && !changes_tasks_busy(s)) {
-		s->batch_active = false;
-		pathset_merge(&s->out_batch, &s->out_direct);
-		if (!batch_failed(s) && s->stop.st == ST_RUNNING)
-			changes_send_reload(s, &s->out_batch);
-		pathset_clear(&s->out_batch);
-	}
+	if (!changes_tasks_busy(s))
+		sched_end_batch(s);
+}
+
+/*
+ * The builds of this batch are over: one reload for all of them, and
+ * none if one failed (the worker shows that failure instead). A config
+ * reload ends the batch too, before it replaces the jobs that know it.
+ */
+void
+sched_end_batch(struct sup *s)
+{
+	if (!s->batch_active)
+		return;
+	s->batch_active = false;
+	pathset_merge(&s->out_batch, &s->out_direct);
+	if (!batch_failed(s) && s->stop.st == ST_RUNNING)
+		changes_send_reload(s, &s->out_batch);
+	pathset_clear(&s->out_batch);
 }
 
 void
@@ -390,6 +398,8 @@ on_backoff(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	start_job(j->j_sup, j);
+	/* Started is ready for a service with no probe: its dependants go. */
+	sched_next(j->j_sup);
 }
 
 void

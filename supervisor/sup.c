@@ -291,6 +291,8 @@ sup_apply_pending_reload(struct sup *s)
 {
 	if (s->pending_cfg == NULL || sched_running(s) > 0)
 		return;
+	/* Nothing runs; what is queued goes with the old jobs. */
+	sched_end_batch(s);
 	free_jobs(s);
 	cfg_free(&s->cfg);
 	s->cfg = *s->pending_cfg;

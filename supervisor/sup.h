@@ -61,6 +61,11 @@ struct job {
 	bool j_queued; /* in the run queue */
 	bool j_rerun; /* run again when this run ends (on_busy) */
 	bool j_restarting; /* on_busy restart signalled this run */
+	bool j_last_cut; /* the last run that ended was cut for a restart */
+	/* The last run that was not cut: what a new worker is told. */
+	int j_shown_status; /* -1: none yet */
+	uint32_t j_shown_ms;
+	double j_shown_end;
 	bool j_in_batch; /* a task that ran since the last RELOAD */
 	bool j_timed_out; /* ran past its timeout */
 	ev_child j_child;
@@ -188,6 +193,7 @@ const char *job_kind_word(const struct job *j);
 /* sched.c */
 void sched_trigger(struct sup *s, const char *name, const char *source);
 void sched_next(struct sup *s);
+void sched_end_batch(struct sup *s); /* one reload for a finished batch */
 void sched_job_done(struct sup *s, struct job *j);
 void sched_drop_queue(struct sup *s);
 void sched_start_services(struct sup *s);

@@ -78,22 +78,27 @@ age_ms(struct sup *s, ev_tstamp then)
 }
 
 /*
- * BUILD_FINISHED for j's last run. runs counts the runs that ended: a
- * running job's BUILD_STARTED, replayed after it, counts the current one.
+ * BUILD_FINISHED for j's last run, or, replayed to a new worker, for its
+ * last run that was not cut for a restart (a cut run is no result). runs
+ * counts the runs that ended: a running job's BUILD_STARTED, replayed
+ * after it, counts the current one.
  */
 static void
-finished_msg(struct sup *s, const struct job *j, struct ipc_msg *m)
+finished_msg(struct sup *s, const struct job *j, struct ipc_msg *m, bool replay)
 {
+	int status = replay ? j->j_shown_status : j->j_last_status;
+
 	memset(m, 0, sizeof(*m));
 	m->type = MSG_BUILD_FINISHED;
 	snprintf(m->u.build_finished.job, sizeof(m->u.build_finished.job), "%s",
 	    j->j_cfg->j_name);
-	m->u.build_finished.ok = j->j_last_status == 0;
-	m->u.build_finished.status = j->j_last_status;
-	m->u.build_finished.duration_ms = j->j_last_ms;
+	m->u.build_finished.ok = status == 0;
+	m->u.build_finished.status = status;
+	m->u.build_finished.duration_ms = replay ? j->j_shown_ms : j->j_last_ms;
 	m->u.build_finished.runs = j->j_runs - (job_running(j) ? 1 : 0);
-	m->u.build_finished.age_ms = age_ms(s, j->j_last_end);
-	m->u.build_finished.restarted = j->j_restarting;
+	m->u.build_finished.age_ms =
+	    age_ms(s, replay ? j->j_shown_end : j->j_last_end);
+	m->u.build_finished.restarted = !replay && j->j_last_cut;
 	output_tail(&j->j_output, m->u.build_finished.tail,
 	    sizeof(m->u.build_finished.tail));
 }
@@ -103,10 +108,9 @@ wproc_job_finished(struct sup *s, const struct job *j, bool more)
 {
 	struct ipc_msg m;
 
-	finished_msg(s, j, &m);
+	finished_msg(s, j, &m, false);
 	/* A run cut short for a restart is no result to replay. */
-	if (j->j_cfg->j_kind == JOB_TASK &&
-	    !(j->j_restarting && j->j_last_status != 0)) {
+	if (j->j_cfg->j_kind == JOB_TASK && !j->j_last_cut) {
 		s->last_build = m;
 		s->last_build_at = j->j_last_end;
 		s->have_last_build = true;
@@ -485,9 +489,9 @@ restore_state(struct sup *s, struct wproc *w)
 	struct ipc_msg m;
 
 	for (size_t i = 0; i < s->njobs; i++) {
-		if (s->jobs[i].j_last_status < 0)
+		if (s->jobs[i].j_shown_status < 0)
 			continue;
-		finished_msg(s, &s->jobs[i], &m);
+		finished_msg(s, &s->jobs[i], &m, true);
 		wproc_send(w, &m);
 	}
 	if (s->have_last_build) {

@@ -151,3 +151,41 @@ Test(order, a_change_to_a_task_reruns_the_tasks_after_it)
 	cr_assert(tp_count(&tp, "build \"other\" started") == 1);
 	stop_and_check();
 }
+
+Test(order, a_task_waiting_for_a_restarting_service_starts_when_it_is_back)
+{
+	const char *args[] = {NULL};
+	char path[128], *resp;
+	size_t len;
+	int port;
+
+	/* s fails at once while "down" exists: restarts 0.1, 0.2, 0.4 s... */
+	tmp_write(dir, "down", "");
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": {\n"
+	    "  \"s\": { \"kind\": \"service\", \"restart_limit\": 50,\n"
+	    "    \"cmd\": \"[ -e down ] && exit 1; echo S-UP; "
+	    "while :; do sleep 0.05; done\" },\n"
+	    "  \"t\": { \"after\": [\"s\"], \"cmd\": \"echo T-RAN\" } },\n"
+	    "  \"serve\": { \"root\": \"public\", \"http\": \"127.0.0.1:0\" } }");
+	it_start(args, true);
+	port = tp_http_port(&tp);
+	/* During a long wait to restart, t is asked for: it must wait. */
+	cr_assert(tp_wait_for(&tp, "restarting service \"s\" in 0.8 s", 10000),
+	    "output:\n%s", tp.out);
+	resp = http_exchange(port,
+	    "POST /__tend/build?job=t HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 0\r\nConnection: close\r\n\r\n",
+	    &len, 5000);
+	cr_assert(http_status(resp) == 202, "%s", resp);
+	free(resp);
+	snprintf(path, sizeof(path), "%s/down", dir);
+	unlink(path);
+	cr_assert(tp_wait_for(&tp, "s | S-UP", 5000), "output:\n%s", tp.out);
+	for (long end = now_ms() + 3000;
+	     tp_count(&tp, "t | T-RAN") < 2 && now_ms() < end;)
+		tp_pump(&tp, 20);
+	cr_assert(tp_count(&tp, "t | T-RAN") == 2,
+	    "t did not run once s was back up; output:\n%s", tp.out);
+	stop_and_check();
+}

@@ -98,3 +98,47 @@ Test(restart, a_worker_started_during_a_build_knows_it_and_holds)
 	expect_exit_by_signal(SIGINT);
 	expect_no_process_left();
 }
+
+Test(restart, a_run_cut_for_a_restart_is_not_the_result_a_new_worker_shows)
+{
+	const char *args[] = {NULL};
+	const char *post = "POST /__tend/build?job=a HTTP/1.1\r\nHost: x\r\n"
+	                   "Content-Length: 0\r\nConnection: close\r\n\r\n";
+	size_t len;
+	char *resp;
+	int port;
+
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": { \"a\": { \"cmd\": \"echo go >> runs; sleep 2\", "
+	    "\"on_busy\": \"restart\" },\n"
+	    "  \"c\": { \"cmd\": \"echo c\" } },\n"
+	    "  \"serve\": { \"root\": \"public\", \"http\": \"127.0.0.1:0\" } }");
+	it_start(args, true);
+	port = tp_http_port(&tp);
+	cr_assert(tp_wait_for(&tp, "build \"a\" finished", 8000), "%s", tp.out);
+	/* c ran last: the last build a new worker hears of is c's, not a's. */
+	cr_assert(tp_wait_for(&tp, "build \"c\" finished", 8000), "%s", tp.out);
+	/* A second run, cut by a third: the third is still running. */
+	free(http_exchange(port, post, &len, 5000));
+	cr_assert(tp_wait_for(&tp, "build \"a\" started", 3000));
+	for (long end = now_ms() + 3000;
+	     lines_with("runs", "go") < 2 && now_ms() < end;)
+		tp_pump(&tp, 10);
+	free(http_exchange(port, post, &len, 5000));
+	cr_assert(tp_wait_for(&tp, "restarting it", 3000), "%s", tp.out);
+	for (long end = now_ms() + 3000;
+	     lines_with("runs", "go") < 3 && now_ms() < end;)
+		tp_pump(&tp, 10);
+	cr_assert(lines_with("runs", "go") == 3, "%s", tp.out);
+	replace_worker(0);
+	resp = get_status(port);
+	/* a's last result is its first run's success, not the cut one's. */
+	cr_expect(strstr(resp, "\"last_status\":0") != NULL, "%s", resp);
+	cr_expect(strstr(resp, "\"last_status\":143") == NULL &&
+	        strstr(resp, "\"last_status\":130") == NULL,
+	    "%s", resp);
+	free(resp);
+	it_ctrl_c(1);
+	expect_exit_by_signal(SIGINT);
+	expect_no_process_left();
+}

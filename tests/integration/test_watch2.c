@@ -316,3 +316,32 @@ Test(watch_tree, directories_moved_out_and_in_are_changes)
 	expect_exit_by_signal(SIGINT);
 	expect_no_process_left();
 }
+
+Test(watch_reload, a_config_reload_during_a_failing_build_keeps_its_overlay)
+{
+	static char ev[65536];
+	int port, fd;
+
+	port = start_config("\"site\": { \"cmd\": \"if [ -e src/fail ]; then "
+	                    "touch failing; sleep 1; echo broken; exit 3; "
+	                    "fi; echo ok > public/page.html\", "
+	                    "\"watch\": [\"src\"] }",
+	    "build \"site\" finished");
+	fd = open_events(port, ev, sizeof(ev));
+	tmp_write(dir, "src/fail", "1\n");
+	for (long end = now_ms() + 3000;
+	     !tmp_exists(dir, "failing") && now_ms() < end;)
+		tp_pump(&tp, 10);
+	cr_assert(tmp_exists(dir, "failing"), "%s", tp.out);
+	/* Applied once the failing build ends: the batch ends with it. */
+	kill(tp.pid, SIGHUP);
+	cr_assert(
+	    tp_wait_for(&tp, "configuration reloaded", 5000), "%s", tp.out);
+	cr_assert(sse_wait(fd, ev, sizeof(ev), "event: build-error", 1, 3000),
+	    "events:\n%s", ev);
+	sse_read(fd, ev, sizeof(ev), 500);
+	cr_assert(count_in(ev, "event: reload") == 0,
+	    "a reload wiped the overlay of the failed build; events:\n%s", ev);
+	expect_served(port, 3000);
+	stop_tend(fd);
+}
