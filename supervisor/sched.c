@@ -116,6 +116,18 @@ trigger_one(struct sup *s, struct job *j)
 		if (job_running(j)) {
 			j->j_rerun = true;
 			job_signal(j, j->j_cfg->j_stop_signal, true);
+		} else if (j->j_state != JS_BACKOFF &&
+		    j->j_run != RUN_SKIPPED && !j->j_queued) {
+			/*
+			 * Ended for good (it gave up, or restart is "never"):
+			 * an edit or a build request is the fix being tried,
+			 * so it starts again (nodemon waits for a change after
+			 * a crash, too). Parked ones wait for their dependency.
+			 */
+			log_info("service \"%s\" is not running; starting it",
+			    j->j_cfg->j_name);
+			j->j_fast_fails = 0;
+			enqueue(s, j);
 		}
 		return false;
 	}

@@ -22,6 +22,22 @@ at(const char *needle)
 	return p == NULL ? -1 : (long)(p - tp.out);
 }
 
+/* POST /__tend/build?job=name, answered 202. */
+static void
+post_build(int port, const char *name)
+{
+	char req[256], *resp;
+	size_t len;
+
+	snprintf(req, sizeof(req),
+	    "POST /__tend/build?job=%s HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 0\r\nConnection: close\r\n\r\n",
+	    name);
+	resp = http_exchange(port, req, &len, 5000);
+	cr_assert(http_status(resp) == 202, "%s", resp);
+	free(resp);
+}
+
 static void
 stop_and_check(void)
 {
@@ -155,8 +171,7 @@ Test(order, a_change_to_a_task_reruns_the_tasks_after_it)
 Test(order, a_task_waiting_for_a_restarting_service_starts_when_it_is_back)
 {
 	const char *args[] = {NULL};
-	char path[128], *resp;
-	size_t len;
+	char path[128];
 	int port;
 
 	/* s fails at once while "down" exists: restarts 0.1, 0.2, 0.4 s... */
@@ -173,12 +188,7 @@ Test(order, a_task_waiting_for_a_restarting_service_starts_when_it_is_back)
 	/* During a long wait to restart, t is asked for: it must wait. */
 	cr_assert(tp_wait_for(&tp, "restarting service \"s\" in 0.8 s", 10000),
 	    "output:\n%s", tp.out);
-	resp = http_exchange(port,
-	    "POST /__tend/build?job=t HTTP/1.1\r\nHost: x\r\n"
-	    "Content-Length: 0\r\nConnection: close\r\n\r\n",
-	    &len, 5000);
-	cr_assert(http_status(resp) == 202, "%s", resp);
-	free(resp);
+	post_build(port, "t");
 	snprintf(path, sizeof(path), "%s/down", dir);
 	unlink(path);
 	cr_assert(tp_wait_for(&tp, "s | S-UP", 5000), "output:\n%s", tp.out);
@@ -187,5 +197,39 @@ Test(order, a_task_waiting_for_a_restarting_service_starts_when_it_is_back)
 		tp_pump(&tp, 20);
 	cr_assert(tp_count(&tp, "t | T-RAN") == 2,
 	    "t did not run once s was back up; output:\n%s", tp.out);
+	stop_and_check();
+}
+
+Test(order, a_service_that_ended_for_good_starts_again_on_request)
+{
+	const char *args[] = {NULL};
+	char path[128];
+	int port;
+
+	tmp_write(dir, "down", "");
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": {\n"
+	    "  \"s\": { \"kind\": \"service\", \"restart\": \"never\",\n"
+	    "    \"cmd\": \"[ -e down ] && exit 1; echo S-UP; "
+	    "while :; do sleep 0.05; done\" },\n"
+	    "  \"t\": { \"after\": [\"s\"], \"cmd\": \"echo T-RAN\" } },\n"
+	    "  \"serve\": { \"root\": \"public\", \"http\": \"127.0.0.1:0\" } }");
+	it_start(args, true);
+	port = tp_http_port(&tp);
+	cr_assert(tp_wait_for(&tp, "service \"s\" failed", 5000), "output:\n%s",
+	    tp.out);
+	/* s is gone for good ("never"): t, asked for now, waits for it. */
+	post_build(port, "t");
+	cr_assert(tp_wait_for(&tp, "dependency \"s\" failed", 5000),
+	    "output:\n%s", tp.out);
+	snprintf(path, sizeof(path), "%s/down", dir);
+	unlink(path);
+	/* The fix is in: asking for s starts it, and then t, which waited. */
+	post_build(port, "s");
+	cr_assert(tp_wait_for(&tp, "s | S-UP", 5000), "output:\n%s", tp.out);
+	for (long end = now_ms() + 3000;
+	     tp_count(&tp, "t | T-RAN") < 2 && now_ms() < end;)
+		tp_pump(&tp, 20);
+	cr_assert(tp_count(&tp, "t | T-RAN") == 2, "output:\n%s", tp.out);
 	stop_and_check();
 }
