@@ -177,9 +177,10 @@ count(const char *out, const char *needle)
  * tend did not send it) means the terminal's SIGINT reached a job, which
  * its own process group should prevent: tend is the only sender of
  * signals to a job. With one Ctrl-C every build tend started finishes,
- * including one whose script never got to write started-N. (The terminal
- * discards output not yet read when Ctrl-C is typed, so a "started" line
- * may be missing, never an extra one: only fewer "finished" is wrong.)
+ * including one whose script never got to write started-N. (The pty is
+ * in NOFLSH mode, so no line tend wrote before the Ctrl-C is discarded:
+ * before that, a "finished" line written just before the ^C went with
+ * the flush and looked like a build tend had not finished.)
  */
 void
 check_output(const char *out, int presses)

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -155,6 +156,24 @@ trigger_build(void)
 		udp_send(it.ld.udp_fd, it.ld.udp_port, "build build");
 }
 
+/*
+ * A terminal that makes SIGINT from ^C also throws away the output not
+ * read yet (no NOFLSH), so a line tend wrote just before the Ctrl-C, such
+ * as a build's "finished", could vanish before this program read it.
+ * What tend said is the evidence here: keep all of it. (The pty's modes
+ * are shared by both ends; tend in serve mode never changes them.)
+ */
+static void
+keep_output_at_ctrl_c(int master)
+{
+	struct termios t;
+
+	if (tcgetattr(master, &t) == 0) {
+		t.c_lflag |= NOFLSH;
+		tcsetattr(master, TCSANOW, &t);
+	}
+}
+
 /* Bring tend to the chosen moment; the first Ctrl-C follows at once. */
 static void
 reach_moment(unsigned *startup_late)
@@ -275,6 +294,7 @@ run_iteration(struct totals *t)
 	tt_write_config(it.dir, it.presses == 3, false, false);
 	load_init(&it.ld, 0);
 	tp_start(&it.tp, it.dir, args);
+	keep_output_at_ctrl_c(it.tp.master);
 
 	reach_moment(&t->startup_late);
 	if (it.tp.exited)
