@@ -81,6 +81,9 @@ abandon(struct guard *g)
 
 	ev_child_stop(g->loop, &g->child);
 	close(g->fd);
+	/* tend's own copy of the list would go with tend. */
+	free(g->groups);
+	g->groups = NULL;
 	cr_assert(eq(int, waitpid(g->pid, &status, 0), g->pid));
 	clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	cr_assert(clean, "the guard ended with status %#x", status);

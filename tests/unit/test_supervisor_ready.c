@@ -68,7 +68,8 @@ Test(ready, a_file_relative_to_the_job_cwd_is_ready_when_it_appears)
 	ready_start(&rt_job, rt_on_ready);
 	took = rt_run_for(3);
 	rt_assert_ready("file run/api.pid exists");
-	cr_assert(ge(dbl, took, 0.19));
+	cr_assert(
+	    ge(dbl, took, 0.15)); /* a margin for libev's cached loop time */
 }
 
 Test(ready, an_existing_file_is_reported_from_the_loop_not_at_once)

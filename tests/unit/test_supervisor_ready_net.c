@@ -120,7 +120,7 @@ Test(ready_net, tcp_is_ready_once_a_listener_appears)
 	snprintf(want, sizeof(want), "tcp %s accepts", target);
 	rt_assert_ready(want);
 	cr_assert(
-	    ge(dbl, took, 0.19), "ready after %.3f s, before listen()", took);
+	    ge(dbl, took, 0.15), "ready after %.3f s, before listen()", took);
 	close(late_fd);
 }
 
@@ -154,7 +154,9 @@ Test(ready_net, tcp_that_never_listens_times_out_with_the_reason)
 	rt_assert_not_ready("not ready after 0.3 s: ");
 	cr_assert(
 	    strstr(rt_got.why, "Connection refused") != NULL, "%s", rt_got.why);
-	cr_assert(ge(dbl, took, 0.29));
+	/* Not a timing test: the timeout is honoured, not skipped (libev
+	 * timed it from its loop time, a little before took began). */
+	cr_assert(ge(dbl, took, 0.25));
 	cr_assert(lt(dbl, took, 1.5));
 	close(fd);
 }
