@@ -168,53 +168,72 @@ Test(order, a_change_to_a_task_reruns_the_tasks_after_it)
 	stop_and_check();
 }
 
-Test(order, a_task_waiting_for_a_restarting_service_starts_when_it_is_back)
+/*
+ * Service s, which fails at once while the file "down" exists (policy:
+ * its restart fields), and task t after it; served, worker ready.
+ */
+static void
+start_service_down(const char *policy)
 {
 	const char *args[] = {NULL};
-	char path[128];
-	int port;
+	char cfg[1024];
 
-	/* s fails at once while "down" exists: restarts 0.1, 0.2, 0.4 s... */
 	tmp_write(dir, "down", "");
-	tmp_write(dir, "tend.json",
+	snprintf(cfg, sizeof(cfg),
 	    "{ \"jobs\": {\n"
-	    "  \"s\": { \"kind\": \"service\", \"restart_limit\": 50,\n"
+	    "  \"s\": { \"kind\": \"service\", %s,\n"
 	    "    \"cmd\": \"[ -e down ] && exit 1; echo S-UP; "
 	    "while :; do sleep 0.05; done\" },\n"
 	    "  \"t\": { \"after\": [\"s\"], \"cmd\": \"echo T-RAN\" } },\n"
-	    "  \"serve\": { \"root\": \"public\", \"http\": \"127.0.0.1:0\" } }");
+	    "  \"serve\": { \"root\": \"public\", \"http\": \"127.0.0.1:0\" } }",
+	    policy);
+	tmp_write(dir, "tend.json", cfg);
 	it_start(args, true);
-	port = tp_http_port(&tp);
-	/* During a long wait to restart, t is asked for: it must wait. */
-	cr_assert(tp_wait_for(&tp, "restarting service \"s\" in 0.8 s", 10000),
-	    "output:\n%s", tp.out);
-	post_build(port, "t");
+}
+
+/* From now on s stays up once it starts. */
+static void
+bring_service_up(void)
+{
+	char path[128];
+
 	snprintf(path, sizeof(path), "%s/down", dir);
 	unlink(path);
+}
+
+/* s comes up, and t, which waited for it, runs its second time. */
+static void
+expect_second_run_of_t(void)
+{
 	cr_assert(tp_wait_for(&tp, "s | S-UP", 5000), "output:\n%s", tp.out);
 	for (long end = now_ms() + 3000;
 	     tp_count(&tp, "t | T-RAN") < 2 && now_ms() < end;)
 		tp_pump(&tp, 20);
 	cr_assert(tp_count(&tp, "t | T-RAN") == 2,
-	    "t did not run once s was back up; output:\n%s", tp.out);
+	    "t did not run once s was up; output:\n%s", tp.out);
+}
+
+Test(order, a_task_waiting_for_a_restarting_service_starts_when_it_is_back)
+{
+	int port;
+
+	/* s fails at once while "down" exists: restarts 0.1, 0.2, 0.4 s... */
+	start_service_down("\"restart_limit\": 50");
+	port = tp_http_port(&tp);
+	/* During a long wait to restart, t is asked for: it must wait. */
+	cr_assert(tp_wait_for(&tp, "restarting service \"s\" in 0.8 s", 10000),
+	    "output:\n%s", tp.out);
+	post_build(port, "t");
+	bring_service_up();
+	expect_second_run_of_t();
 	stop_and_check();
 }
 
 Test(order, a_service_that_ended_for_good_starts_again_on_request)
 {
-	const char *args[] = {NULL};
-	char path[128];
 	int port;
 
-	tmp_write(dir, "down", "");
-	tmp_write(dir, "tend.json",
-	    "{ \"jobs\": {\n"
-	    "  \"s\": { \"kind\": \"service\", \"restart\": \"never\",\n"
-	    "    \"cmd\": \"[ -e down ] && exit 1; echo S-UP; "
-	    "while :; do sleep 0.05; done\" },\n"
-	    "  \"t\": { \"after\": [\"s\"], \"cmd\": \"echo T-RAN\" } },\n"
-	    "  \"serve\": { \"root\": \"public\", \"http\": \"127.0.0.1:0\" } }");
-	it_start(args, true);
+	start_service_down("\"restart\": \"never\"");
 	port = tp_http_port(&tp);
 	cr_assert(tp_wait_for(&tp, "service \"s\" failed", 5000), "output:\n%s",
 	    tp.out);
@@ -222,14 +241,9 @@ Test(order, a_service_that_ended_for_good_starts_again_on_request)
 	post_build(port, "t");
 	cr_assert(tp_wait_for(&tp, "dependency \"s\" failed", 5000),
 	    "output:\n%s", tp.out);
-	snprintf(path, sizeof(path), "%s/down", dir);
-	unlink(path);
+	bring_service_up();
 	/* The fix is in: asking for s starts it, and then t, which waited. */
 	post_build(port, "s");
-	cr_assert(tp_wait_for(&tp, "s | S-UP", 5000), "output:\n%s", tp.out);
-	for (long end = now_ms() + 3000;
-	     tp_count(&tp, "t | T-RAN") < 2 && now_ms() < end;)
-		tp_pump(&tp, 20);
-	cr_assert(tp_count(&tp, "t | T-RAN") == 2, "output:\n%s", tp.out);
+	expect_second_run_of_t();
 	stop_and_check();
 }
