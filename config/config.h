@@ -59,6 +59,9 @@ struct cfg_job {
 	struct cfg_ready j_ready;
 };
 
+/* serve.hold_during_build when true or absent, in seconds. */
+#define CFG_HOLD_DEFAULT 10.0
+
 struct cfg_serve {
 	bool s_enabled; /* false: no "serve" section (tend run) */
 	char *s_root; /* default "." */
@@ -66,7 +69,8 @@ struct cfg_serve {
 	char *s_udp; /* NULL: no UDP port */
 	char *s_udp_log; /* NULL: datagrams are only printed */
 	bool s_livereload; /* default true */
-	bool s_hold_during_build; /* default true */
+	/* Longest a request waits for a build (then 503); 0: no holding. */
+	double s_hold_during_build; /* default 10; true: 10, false: 0 */
 	bool s_spa; /* serve /index.html for unknown paths */
 	double s_drain_timeout; /* seconds, default 5 */
 };
@@ -144,5 +148,11 @@ int cfg_signal_from_name(const char *name);
 const char *cfg_signal_name(int signo);
 
 const struct cfg_job *cfg_find_job(const struct cfg *c, const char *name);
+
+/*
+ * Same job, field by field: a reload keeps a job whose own configuration
+ * did not change (a service keeps running, a task does not rerun).
+ */
+bool cfg_job_equal(const struct cfg_job *a, const struct cfg_job *b);
 
 #endif

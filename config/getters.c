@@ -138,6 +138,22 @@ cfg_get_seconds(const cJSON *v, double *out, struct cfg_err *err)
 	return 0;
 }
 
+/* serve.hold_during_build: seconds > 0, true (the default cap), or false. */
+int
+cfg_get_hold(const cJSON *v, double *out, struct cfg_err *err)
+{
+	if (cJSON_IsBool(v)) {
+		*out = cJSON_IsTrue(v) ? CFG_HOLD_DEFAULT : 0;
+		return 0;
+	}
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+	    v->valuedouble <= 0 || v->valuedouble > CFG_MAX_SECONDS)
+		return cfg_expected(
+		    err, "a number of seconds > 0, true or false", v);
+	*out = v->valuedouble;
+	return 0;
+}
+
 /* One of names (a string); *out is its index. Suggests the nearest. */
 int
 cfg_get_enum(const cJSON *v, const char *const *names, size_t n, int *out,

@@ -159,7 +159,9 @@ cfg_serve_json(struct cfg_out *o, const struct cfg_serve *s)
 	cfg_add(o, obj, "udp_log", cfg_str(s->s_udp_log));
 	cfg_add(o, obj, "livereload", cJSON_CreateBool(s->s_livereload));
 	cfg_add(o, obj, "hold_during_build",
-	    cJSON_CreateBool(s->s_hold_during_build));
+	    s->s_hold_during_build > 0
+	        ? cJSON_CreateNumber(s->s_hold_during_build)
+	        : cJSON_CreateBool(false));
 	cfg_add(o, obj, "spa", cJSON_CreateBool(s->s_spa));
 	cfg_add(
 	    o, obj, "drain_timeout", cJSON_CreateNumber(s->s_drain_timeout));

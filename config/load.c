@@ -42,7 +42,7 @@ cfg_load_serve_field(
 	case S_LIVERELOAD:
 		return cfg_get_bool(it, &s->s_livereload, err);
 	case S_HOLD:
-		return cfg_get_bool(it, &s->s_hold_during_build, err);
+		return cfg_get_hold(it, &s->s_hold_during_build, err);
 	case S_SPA:
 		return cfg_get_bool(it, &s->s_spa, err);
 	case S_DRAIN:

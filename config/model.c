@@ -2,8 +2,8 @@
 /*
  * config/model.c
  * The in-memory config: defaults, construction from code (the CLI's
- * flags), lookup and freeing. Every string is owned by the struct; an
- * empty list may have v == NULL (n is the count to trust).
+ * flags), lookup, comparison and freeing. Every string is owned by the
+ * struct; an empty list may have v == NULL (n is the count to trust).
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -156,7 +156,7 @@ cfg_init(struct cfg *c)
 	c->c_serve.s_root = strdup(".");
 	c->c_serve.s_http = strdup("127.0.0.1:8000");
 	c->c_serve.s_livereload = true;
-	c->c_serve.s_hold_during_build = true;
+	c->c_serve.s_hold_during_build = CFG_HOLD_DEFAULT;
 	c->c_serve.s_spa = false;
 	c->c_serve.s_drain_timeout = 5;
 	c->c_debounce_ms = 50;
@@ -222,4 +222,41 @@ cfg_free(struct cfg *c)
 	free(c->c_serve.s_udp_log);
 	cfg_strv_free(&c->c_ignore);
 	memset(c, 0, sizeof(*c));
+}
+
+static bool
+str_eq(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool
+strv_eq(const struct cfg_strv *a, const struct cfg_strv *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
+}
+
+bool
+cfg_job_equal(const struct cfg_job *a, const struct cfg_job *b)
+{
+	const struct cfg_ready *ra = &a->j_ready, *rb = &b->j_ready;
+
+	return str_eq(a->j_name, b->j_name) && a->j_kind == b->j_kind &&
+	    a->j_shell == b->j_shell && strv_eq(&a->j_argv, &b->j_argv) &&
+	    str_eq(a->j_cwd, b->j_cwd) && strv_eq(&a->j_env, &b->j_env) &&
+	    strv_eq(&a->j_after, &b->j_after) &&
+	    strv_eq(&a->j_watch, &b->j_watch) &&
+	    strv_eq(&a->j_ignore, &b->j_ignore) &&
+	    a->j_on_busy == b->j_on_busy &&
+	    a->j_stop_signal == b->j_stop_signal &&
+	    a->j_stop_timeout == b->j_stop_timeout &&
+	    a->j_timeout == b->j_timeout && a->j_restart == b->j_restart &&
+	    a->j_restart_limit == b->j_restart_limit &&
+	    ra->r_kind == rb->r_kind && str_eq(ra->r_target, rb->r_target) &&
+	    ra->r_timeout == rb->r_timeout && ra->r_interval == rb->r_interval;
 }

@@ -115,11 +115,11 @@ changes_tasks_busy(const struct sup *s)
 {
 	/* Services queued behind their dependencies are no build. */
 	for (size_t q = 0; q < s->nqueue; q++)
-		if (s->jobs[s->queue[q]].j_cfg->j_kind == JOB_TASK)
+		if (s->jobs[s->queue[q]]->j_cfg->j_kind == JOB_TASK)
 			return true;
 	for (size_t i = 0; i < s->njobs; i++)
-		if (s->jobs[i].j_cfg->j_kind == JOB_TASK &&
-		    job_running(&s->jobs[i]))
+		if (s->jobs[i]->j_cfg->j_kind == JOB_TASK &&
+		    job_running(s->jobs[i]))
 			return true;
 	return false;
 }
@@ -153,7 +153,7 @@ on_changed(void *arg, const char *path, bool is_dir)
 		}
 	}
 	for (size_t i = 0; i < s->njobs; i++) {
-		struct job *j = &s->jobs[i];
+		struct job *j = s->jobs[i];
 		if (job_wants(s, j, path, is_dir, in_root, busy)) {
 			pathset_add(&j->j_changes, path);
 			any = true;
@@ -205,8 +205,8 @@ on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
 		bool tasks = false;
 		s->overflowed = false;
 		for (size_t i = 0; i < s->njobs; i++) {
-			pathset_clear(&s->jobs[i].j_changes);
-			tasks = tasks || s->jobs[i].j_cfg->j_kind == JOB_TASK;
+			pathset_clear(&s->jobs[i]->j_changes);
+			tasks = tasks || s->jobs[i]->j_cfg->j_kind == JOB_TASK;
 		}
 		/* What changed under the root is unknown: reload it all. */
 		if (s->serve)
@@ -216,7 +216,7 @@ on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
 			    s, NULL, "the file watcher (events were lost)");
 	}
 	for (size_t i = 0; i < s->njobs; i++) {
-		struct job *j = &s->jobs[i];
+		struct job *j = s->jobs[i];
 		if (pathset_empty(&j->j_changes))
 			continue;
 		pathset_summary(&j->j_changes, summary, sizeof(summary));
@@ -244,7 +244,7 @@ changes_start(struct sup *s)
 	glob_clean(s->cfg.c_serve.s_root, s->root_clean, sizeof(s->root_clean));
 	ev_init(&s->debounce, on_debounce);
 	for (size_t i = 0; i < s->njobs; i++)
-		want = want || s->jobs[i].j_cfg->j_watch.n > 0;
+		want = want || s->jobs[i]->j_cfg->j_watch.n > 0;
 	if (!want)
 		return 0;
 	if ((ig = ignore_new()) == NULL || ignore_add_defaults(ig) == -1)
@@ -256,7 +256,7 @@ changes_start(struct sup *s)
 		return -1;
 	}
 	for (size_t i = 0; i < s->njobs; i++) {
-		const struct cfg_job *c = s->jobs[i].j_cfg;
+		const struct cfg_job *c = s->jobs[i]->j_cfg;
 		for (size_t k = 0; k < c->j_watch.n; k++) {
 			full_pattern(c, c->j_watch.v[k], pat, sizeof(pat));
 			if (watch_pattern_dir(pat, base, sizeof(base)) == -1 ||

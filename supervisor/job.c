@@ -261,7 +261,8 @@ job_start(struct job *j)
 	pid_t pid;
 
 	j->j_exited = j->j_eof = j->j_stopping = j->j_timed_out = false;
-	j->j_restarting = false;
+	j->j_restarting = j->j_interrupted = false;
+	j->j_sigsent = 0;
 	j->j_started = ev_now(s->loop);
 	j->j_runs++;
 	output_reset_tail(&j->j_output);
@@ -338,18 +339,32 @@ void
 job_signal(struct job *j, int signo, bool arm_kill)
 {
 	struct sup *s = j->j_sup;
+	uint64_t bit = (uint64_t)1 << (signo & 63);
 
 	if (j->j_pgid <= 0)
 		return;
-	j->j_stopping = true;
-	kill(-j->j_pgid, signo);
-	/* A stopped group cannot act on the signal until it continues. */
-	if (signo != SIGKILL && signo != SIGCONT)
-		kill(-j->j_pgid, SIGCONT);
+	/* Stopping the stragglers of an exited run is no stop of the run. */
+	if (!j->j_exited)
+		j->j_stopping = true;
+	if (!(j->j_sigsent & bit)) {
+		j->j_sigsent |= bit;
+		kill(-j->j_pgid, signo);
+		/* A stopped group cannot act on it until it continues. */
+		if (signo != SIGKILL && signo != SIGCONT)
+			kill(-j->j_pgid, SIGCONT);
+	}
 	if (arm_kill && !ev_is_active(&j->j_kill)) {
 		ev_timer_set(&j->j_kill, j->j_cfg->j_stop_timeout, 0.);
 		ev_timer_start(s->loop, &j->j_kill);
 	}
+}
+
+/* on_busy "signal": a message to the task (reload, rebuild), not a stop. */
+void
+job_notify(struct job *j, int signo)
+{
+	if (j->j_pgid > 0)
+		kill(-j->j_pgid, signo);
 }
 
 void
@@ -379,6 +394,38 @@ job_release(struct job *j)
 	output_free(&j->j_output);
 }
 
+/*
+ * Say how the run ended, in the words of what happened: a service that
+ * ends on the stop signal it was sent stopped (exit 0, that signal, or the
+ * shell's 128+N for it); a task cut by the 2nd Ctrl-C was interrupted.
+ */
+static void
+report_end(const struct job *j, int code, double secs)
+{
+	const char *kind = job_kind_word(j), *name = j->j_cfg->j_name;
+	int sig = WIFSIGNALED(j->j_wstatus) ? WTERMSIG(j->j_wstatus) : 0;
+	int stop = j->j_cfg->j_stop_signal;
+	bool on_stop_signal = sig == stop || (sig == 0 && code == 128 + stop);
+
+	if (sig == SIGKILL && j->j_stopping)
+		log_info("%s \"%s\" killed after %.2f s", kind, name, secs);
+	else if (j->j_interrupted && code != 0)
+		log_info(
+		    "%s \"%s\" interrupted after %.2f s", kind, name, secs);
+	else if (j->j_stopping && !j->j_timed_out && !j->j_restarting &&
+	    (code == 0 || on_stop_signal))
+		log_info("%s \"%s\" stopped after %.2f s", kind, name, secs);
+	else if (code == 0)
+		log_info("%s \"%s\" finished in %.2f s", kind, name, secs);
+	else if (sig != 0)
+		log_info("%s \"%s\" %s by signal %d after %.2f s", kind, name,
+		    j->j_stopping ? "stopped" : "killed", sig, secs);
+	else
+		log_info("%s \"%s\" failed with exit status %d after %.2f s%s",
+		    kind, name, code, secs,
+		    j->j_timed_out ? " (timed out)" : "");
+}
+
 static void
 job_finish(struct job *j)
 {
@@ -405,17 +452,6 @@ job_finish(struct job *j)
 		j->j_shown_ms = j->j_last_ms;
 		j->j_shown_end = j->j_last_end;
 	}
-	if (code == 0)
-		log_info("%s \"%s\" finished in %.2f s", job_kind_word(j),
-		    j->j_cfg->j_name, secs);
-	else if (WIFSIGNALED(j->j_wstatus))
-		log_info("%s \"%s\" %s by signal %d after %.2f s",
-		    job_kind_word(j), j->j_cfg->j_name,
-		    j->j_stopping ? "stopped" : "killed",
-		    WTERMSIG(j->j_wstatus), secs);
-	else
-		log_info("%s \"%s\" failed with exit status %d after %.2f s%s",
-		    job_kind_word(j), j->j_cfg->j_name, code, secs,
-		    j->j_timed_out ? " (timed out)" : "");
+	report_end(j, code, secs);
 	sched_job_done(s, j);
 }

@@ -62,8 +62,8 @@ run_select(struct sup *s)
 	}
 	if (s->run_ntargets == 0)
 		for (size_t i = 0; i < s->njobs; i++)
-			if (s->jobs[i].j_cfg->j_kind == JOB_TASK)
-				want(s, &s->jobs[i], 0);
+			if (s->jobs[i]->j_cfg->j_kind == JOB_TASK)
+				want(s, s->jobs[i], 0);
 	return 0;
 }
 
@@ -73,8 +73,8 @@ tasks_running(const struct sup *s)
 	size_t n = 0;
 
 	for (size_t i = 0; i < s->njobs; i++)
-		if (s->jobs[i].j_cfg->j_kind == JOB_TASK &&
-		    s->jobs[i].j_run == RUN_RUNNING)
+		if (s->jobs[i]->j_cfg->j_kind == JOB_TASK &&
+		    s->jobs[i]->j_run == RUN_RUNNING)
 			n++;
 	return n;
 }
@@ -83,15 +83,15 @@ void
 run_skip_pending(struct sup *s)
 {
 	for (size_t i = 0; i < s->njobs; i++)
-		if (s->jobs[i].j_run == RUN_PENDING)
-			s->jobs[i].j_run = RUN_SKIPPED;
+		if (s->jobs[i]->j_run == RUN_PENDING)
+			s->jobs[i]->j_run = RUN_SKIPPED;
 }
 
 static bool
 run_over(const struct sup *s)
 {
 	for (size_t i = 0; i < s->njobs; i++) {
-		const struct job *j = &s->jobs[i];
+		const struct job *j = s->jobs[i];
 		if (j->j_run == RUN_PENDING ||
 		    (j->j_run == RUN_RUNNING && j->j_cfg->j_kind == JOB_TASK))
 			return false;
@@ -114,7 +114,7 @@ run_next(struct sup *s)
 	while (progress) {
 		progress = false;
 		for (size_t i = 0; i < s->njobs; i++) {
-			struct job *j = &s->jobs[i];
+			struct job *j = s->jobs[i];
 			int deps;
 
 			if (j->j_run != RUN_PENDING)
@@ -148,7 +148,7 @@ run_next(struct sup *s)
 	if (run_over(s)) {
 		bool failed = false;
 		for (size_t i = 0; i < s->njobs; i++)
-			failed |= deps_unsuccessful(s->jobs[i].j_run);
+			failed |= deps_unsuccessful(s->jobs[i]->j_run);
 		s->exit_code = failed ? 1 : 0;
 		sup_stop_event(s, SE_DONE, 0);
 	}
@@ -177,7 +177,7 @@ run_job_done(struct sup *s, struct job *j)
 	    s->stop.st == ST_RUNNING) {
 		bool pending = false;
 		for (size_t i = 0; i < s->njobs; i++)
-			pending |= s->jobs[i].j_run == RUN_PENDING;
+			pending |= s->jobs[i]->j_run == RUN_PENDING;
 		if (pending)
 			log_info("\"%s\" failed: skipping what has not "
 			         "started (--keep-going runs the rest)",
@@ -197,7 +197,7 @@ run_killed(struct sup *s)
 	ev_tstamp now = ev_time();
 
 	for (size_t i = 0; i < s->njobs; i++) {
-		struct job *j = &s->jobs[i];
+		struct job *j = s->jobs[i];
 		double secs = now - j->j_started;
 		if (j->j_run != RUN_RUNNING || !job_running(j))
 			continue;
@@ -229,8 +229,8 @@ run_summary(const struct sup *s)
 	int width = 3;
 
 	for (size_t i = 0; i < s->njobs; i++) {
-		int n = (int)strlen(s->jobs[i].j_cfg->j_name);
-		if (s->jobs[i].j_run != RUN_NONE && n > width)
+		int n = (int)strlen(s->jobs[i]->j_cfg->j_name);
+		if (s->jobs[i]->j_run != RUN_NONE && n > width)
 			width = n;
 	}
 	snprintf(line, sizeof(line), "%-*s  %-11s %7s %10s\n", width, "job",
@@ -238,7 +238,7 @@ run_summary(const struct sup *s)
 	log_write_all(STDOUT_FILENO, "\n", 1);
 	log_write_all(STDOUT_FILENO, line, strlen(line));
 	for (size_t i = 0; i < s->njobs; i++) {
-		const struct job *j = &s->jobs[i];
+		const struct job *j = s->jobs[i];
 		int st = j->j_run;
 		if (st == RUN_NONE)
 			continue;

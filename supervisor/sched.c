@@ -30,8 +30,8 @@ struct job *
 sched_find(struct sup *s, const char *name)
 {
 	for (size_t i = 0; i < s->njobs; i++)
-		if (strcmp(s->jobs[i].j_cfg->j_name, name) == 0)
-			return &s->jobs[i];
+		if (strcmp(s->jobs[i]->j_cfg->j_name, name) == 0)
+			return s->jobs[i];
 	return NULL;
 }
 
@@ -41,7 +41,7 @@ sched_running(const struct sup *s)
 	size_t n = 0;
 
 	for (size_t i = 0; i < s->njobs; i++)
-		if (job_running(&s->jobs[i]))
+		if (job_running(s->jobs[i]))
 			n++;
 	return n;
 }
@@ -50,8 +50,8 @@ static bool
 task_running(const struct sup *s)
 {
 	for (size_t i = 0; i < s->njobs; i++)
-		if (s->jobs[i].j_cfg->j_kind == JOB_TASK &&
-		    job_running(&s->jobs[i]))
+		if (s->jobs[i]->j_cfg->j_kind == JOB_TASK &&
+		    job_running(s->jobs[i]))
 			return true;
 	return false;
 }
@@ -67,7 +67,7 @@ task_startable(const struct sup *s)
 	const struct job *culprit;
 
 	for (size_t q = 0; q < s->nqueue; q++) {
-		const struct job *j = &s->jobs[s->queue[q]];
+		const struct job *j = s->jobs[s->queue[q]];
 		if (j->j_cfg->j_kind == JOB_TASK && deps_state(j, &culprit) > 0)
 			return true;
 	}
@@ -81,13 +81,13 @@ enqueue(struct sup *s, struct job *j)
 		return;
 	j->j_queued = true;
 	j->j_run = RUN_PENDING; /* its dependants wait for this run */
-	s->queue[s->nqueue++] = (size_t)(j - s->jobs);
+	s->queue[s->nqueue++] = j->j_idx;
 }
 
 static void
 dequeue(struct sup *s, size_t q)
 {
-	s->jobs[s->queue[q]].j_queued = false;
+	s->jobs[s->queue[q]]->j_queued = false;
 	memmove(s->queue + q, s->queue + q + 1,
 	    (s->nqueue - q - 1) * sizeof(*s->queue));
 	s->nqueue--;
@@ -151,8 +151,7 @@ trigger_one(struct sup *s, struct job *j)
 		job_signal(j, j->j_cfg->j_stop_signal, true);
 		return true;
 	case BUSY_SIGNAL:
-		job_signal(j, j->j_cfg->j_stop_signal, false);
-		j->j_stopping = false;
+		job_notify(j, j->j_cfg->j_stop_signal);
 		pathset_clear(&j->j_changes);
 		return false;
 	case BUSY_IGNORE:
@@ -176,15 +175,15 @@ trigger_dependants(struct sup *s, struct job *j)
 
 	if (mark == NULL)
 		return;
-	mark[j - s->jobs] = true;
+	mark[j->j_idx] = true;
 	while (grew) {
 		grew = false;
 		for (size_t i = 0; i < s->njobs; i++) {
-			struct job *k = &s->jobs[i];
+			struct job *k = s->jobs[i];
 			if (mark[i] || k->j_cfg->j_kind != JOB_TASK)
 				continue;
 			for (size_t d = 0; d < k->j_ndeps && !mark[i]; d++)
-				if (mark[k->j_deps[d] - s->jobs]) {
+				if (mark[k->j_deps[d]->j_idx]) {
 					mark[i] = grew = true;
 					trigger_one(s, k);
 				}
@@ -204,7 +203,7 @@ sched_trigger_job(struct sup *s, struct job *j)
 static void
 trigger_in_order(struct sup *s, struct job *j, bool *seen)
 {
-	size_t idx = (size_t)(j - s->jobs);
+	size_t idx = j->j_idx;
 
 	if (seen[idx] || j->j_cfg->j_kind != JOB_TASK)
 		return;
@@ -234,7 +233,7 @@ sched_trigger(struct sup *s, const char *name, const char *source)
 		bool *seen = calloc(s->njobs, sizeof(*seen));
 		log_info("build requested by %s", source);
 		for (size_t i = 0; seen != NULL && i < s->njobs; i++)
-			trigger_in_order(s, &s->jobs[i], seen);
+			trigger_in_order(s, s->jobs[i], seen);
 		free(seen);
 	}
 	sched_next(s);
@@ -287,7 +286,7 @@ unblock(struct sup *s)
 	bool any = false;
 
 	for (size_t i = 0; i < s->njobs; i++) {
-		struct job *j = &s->jobs[i];
+		struct job *j = s->jobs[i];
 		if (j->j_run == RUN_SKIPPED && deps_state(j, &culprit) >= 0) {
 			j->j_blocker = NULL;
 			enqueue(s, j);
@@ -311,7 +310,7 @@ serve_next(struct sup *s)
 
 		again = unblock(s);
 		for (size_t q = 0; q < s->nqueue; q++) {
-			struct job *j = &s->jobs[s->queue[q]];
+			struct job *j = s->jobs[s->queue[q]];
 			const struct job *culprit = NULL;
 			bool task = j->j_cfg->j_kind == JOB_TASK;
 			int deps = deps_state(j, &culprit);
@@ -343,7 +342,7 @@ batch_failed(struct sup *s)
 	bool failed = false;
 
 	for (size_t i = 0; i < s->njobs; i++) {
-		struct job *j = &s->jobs[i];
+		struct job *j = s->jobs[i];
 		if (j->j_in_batch && j->j_last_status != 0)
 			failed = true;
 		j->j_in_batch = false;
@@ -386,15 +385,15 @@ sched_drop_queue(struct sup *s)
 	if (s->run_mode)
 		run_skip_pending(s);
 	for (size_t i = 0; i < s->njobs; i++)
-		pathset_clear(&s->jobs[i].j_changes);
+		pathset_clear(&s->jobs[i]->j_changes);
 	if (s->nqueue > 0)
 		log_info("dropping %zu queued run%s", s->nqueue,
 		    s->nqueue == 1 ? "" : "s");
 	for (size_t i = 0; i < s->nqueue; i++)
-		s->jobs[s->queue[i]].j_queued = false;
+		s->jobs[s->queue[i]]->j_queued = false;
 	s->nqueue = 0;
 	for (size_t i = 0; i < s->njobs; i++)
-		s->jobs[i].j_rerun = false;
+		s->jobs[i]->j_rerun = false;
 }
 
 static void
@@ -422,36 +421,20 @@ sched_start_service(struct sup *s, struct job *j)
 	start_job(s, j);
 }
 
-/* Queue every service, and the tasks they need; sched_next starts them. */
+/* Queue a service, and the tasks it needs; sched_next starts them. */
 void
-sched_start_services(struct sup *s)
+sched_queue_service(struct sup *s, struct job *j)
 {
-	for (size_t i = 0; i < s->njobs; i++) {
-		struct job *j = &s->jobs[i];
-		if (j->j_cfg->j_kind == JOB_SERVICE && !job_running(j) &&
-		    j->j_state != JS_BACKOFF)
-			enqueue_with_deps(s, j, 0);
-	}
+	if (!job_running(j) && j->j_state != JS_BACKOFF)
+		enqueue_with_deps(s, j, 0);
 }
 
 void
-sched_stop_services(struct sup *s)
+sched_start_services(struct sup *s)
 {
-	for (size_t i = 0; i < s->njobs; i++) {
-		struct job *j = &s->jobs[i];
-		if (j->j_cfg->j_kind != JOB_SERVICE)
-			continue;
-		if (ev_is_active(&j->j_backoff)) {
-			ev_timer_stop(s->loop, &j->j_backoff);
-			j->j_state = JS_IDLE;
-		}
-		if (job_running(j)) {
-			log_info("stopping service \"%s\" (%s)",
-			    j->j_cfg->j_name,
-			    cfg_signal_name(j->j_cfg->j_stop_signal));
-			job_signal(j, j->j_cfg->j_stop_signal, true);
-		}
-	}
+	for (size_t i = 0; i < s->njobs; i++)
+		if (s->jobs[i]->j_cfg->j_kind == JOB_SERVICE)
+			sched_queue_service(s, s->jobs[i]);
 }
 
 static void
@@ -461,7 +444,8 @@ service_ended(struct sup *s, struct job *j)
 	bool again = j->j_rerun;
 
 	j->j_rerun = false;
-	if (s->stop.st != ST_RUNNING || s->pending_cfg != NULL)
+	/* Stopped by tend, or by a reload that replaces or removes it. */
+	if (s->stop.st != ST_RUNNING || j->j_stop_wanted)
 		return;
 	if (!again && j->j_cfg->j_restart != RESTART_ALWAYS &&
 	    !(failed && j->j_cfg->j_restart == RESTART_ON_FAILURE))

@@ -57,18 +57,23 @@ announce_finish(struct sup *s)
 	bool any = false;
 
 	for (size_t i = 0; i < s->njobs; i++) {
-		struct job *j = &s->jobs[i];
+		struct job *j = s->jobs[i];
 		if (job_running(j) && j->j_cfg->j_kind == JOB_TASK) {
-			log_info(
-			    "finishing build \"%s\" (Ctrl-C again to abort)",
-			    j->j_cfg->j_name);
+			log_info("finishing %s \"%s\" (Ctrl-C again to "
+			         "interrupt it)",
+			    job_kind_word(j), j->j_cfg->j_name);
 			any = true;
 		}
 	}
 	if (!any)
-		log_info("stopping (Ctrl-C again to force)");
+		log_info("stopping (Ctrl-C again to hurry)");
 }
 
+/*
+ * The 1st step: nothing new starts, running tasks finish, the worker
+ * answers what it accepted (held requests once the build is done), and
+ * services stop after all that, in reverse dependency order (order.c).
+ */
 static void
 do_finish(struct sup *s)
 {
@@ -76,9 +81,9 @@ do_finish(struct sup *s)
 	if (s->stop.signo != 0 || !s->run_mode)
 		announce_finish(s);
 	sched_drop_queue(s);
-	sched_stop_services(s);
 	changes_quiesce(s);
 	if (s->pending_cfg != NULL) {
+		log_info("not reloading the configuration: tend is stopping");
 		cfg_free(s->pending_cfg);
 		free(s->pending_cfg);
 		s->pending_cfg = NULL;
@@ -102,22 +107,39 @@ do_finish(struct sup *s)
 	 * dies while draining (or had just died when the Ctrl-C came), a new
 	 * one must still find what the kernel queued (wproc.c).
 	 */
+	for (size_t i = 0; i < s->njobs; i++) {
+		struct job *j = s->jobs[i];
+		if (j->j_cfg->j_kind != JOB_SERVICE)
+			continue;
+		if (ev_is_active(&j->j_backoff)) {
+			ev_timer_stop(s->loop, &j->j_backoff);
+			j->j_state = JS_IDLE;
+		}
+		j->j_stop_wanted = true;
+	}
+	order_announce(s);
+	order_advance(s);
 }
 
+/*
+ * The 2nd step hurries: tasks get SIGINT (once), services not yet sent
+ * their stop signal get it now, whatever waits for them; the worker cuts.
+ * Nothing is sent a signal it already had: the stop_timeout timers armed
+ * with the first one end in SIGKILL.
+ */
 static void
 do_abort(struct sup *s)
 {
 	for (size_t i = 0; i < s->njobs; i++) {
-		struct job *j = &s->jobs[i];
-		if (!job_running(j))
+		struct job *j = s->jobs[i];
+		if (!job_running(j) || j->j_cfg->j_kind != JOB_TASK)
 			continue;
-		if (j->j_cfg->j_kind == JOB_TASK) {
-			log_info("aborting build \"%s\" (Ctrl-C again to kill)",
-			    j->j_cfg->j_name);
-			job_signal(j, SIGINT, true);
-		} else
-			job_signal(j, j->j_cfg->j_stop_signal, true);
+		log_info("interrupting %s \"%s\" (Ctrl-C again to kill)",
+		    job_kind_word(j), j->j_cfg->j_name);
+		j->j_interrupted = true;
+		job_signal(j, SIGINT, true);
 	}
+	order_hurry(s);
 	wproc_stop(s->worker, STOP_CUT);
 	wproc_stop_retiring(s, STOP_CUT);
 }
@@ -127,7 +149,7 @@ do_kill(struct sup *s)
 {
 	log_info("killing everything");
 	for (size_t i = 0; i < s->njobs; i++)
-		job_kill_now(&s->jobs[i]);
+		job_kill_now(s->jobs[i]);
 	/* Their ends are never reaped: the loop stops here. */
 	if (s->run_mode)
 		run_killed(s);
@@ -179,6 +201,8 @@ sup_check_idle(struct sup *s)
 {
 	size_t left;
 
+	if (s->stop.st != ST_RUNNING && !s->exiting)
+		order_advance(s); /* what the services waited for may be over */
 	if (s->stop.st == ST_RUNNING || s->exiting || ev_is_active(&s->sweep) ||
 	    sched_running(s) > 0 || s->worker != NULL || s->retiring != NULL)
 		return;
@@ -236,130 +260,13 @@ on_grace(struct ev_loop *loop, ev_timer *w, int revents)
 	sup_stop_event(s, SE_GRACE_EXPIRED, 0);
 }
 
-static int
-make_jobs(struct sup *s)
-{
-	s->njobs = s->cfg.c_njobs;
-	s->jobs = calloc(s->njobs ? s->njobs : 1, sizeof(*s->jobs));
-	s->queue = calloc(s->njobs ? s->njobs : 1, sizeof(*s->queue));
-	s->nqueue = 0;
-	if (s->jobs == NULL || s->queue == NULL)
-		return -1;
-	for (size_t i = 0; i < s->njobs; i++)
-		job_init(s, &s->jobs[i], &s->cfg.c_jobs[i]);
-	/* Names to pointers once: a graph of 1000 jobs is walked often. */
-	for (size_t i = 0; i < s->njobs; i++) {
-		struct job *j = &s->jobs[i];
-		const struct cfg_strv *after = &j->j_cfg->j_after;
-		j->j_deps = calloc(after->n ? after->n : 1, sizeof(*j->j_deps));
-		if (j->j_deps == NULL)
-			return -1;
-		for (size_t k = 0; k < after->n; k++)
-			if ((j->j_deps[j->j_ndeps] =
-			            sched_find(s, after->v[k])) != NULL)
-				j->j_ndeps++;
-	}
-	return 0;
-}
-
-static void
-free_jobs(struct sup *s)
-{
-	ev_timer_stop(s->loop, &s->debounce);
-	for (size_t i = 0; i < s->njobs; i++) {
-		job_release(&s->jobs[i]);
-		free(s->jobs[i].j_deps);
-	}
-	free(s->jobs);
-	free(s->queue);
-	s->jobs = NULL;
-	s->queue = NULL;
-	s->njobs = s->nqueue = 0;
-}
-
 static bool
 has_tasks(const struct sup *s)
 {
 	for (size_t i = 0; i < s->njobs; i++)
-		if (s->jobs[i].j_cfg->j_kind == JOB_TASK)
+		if (s->jobs[i]->j_cfg->j_kind == JOB_TASK)
 			return true;
 	return false;
-}
-
-void
-sup_apply_pending_reload(struct sup *s)
-{
-	if (s->pending_cfg == NULL || sched_running(s) > 0)
-		return;
-	/* Nothing runs; what is queued goes with the old jobs. */
-	sched_end_batch(s);
-	free_jobs(s);
-	cfg_free(&s->cfg);
-	s->cfg = *s->pending_cfg;
-	free(s->pending_cfg);
-	s->pending_cfg = NULL;
-	if (make_jobs(s) == -1)
-		fatal("reload");
-	changes_stop(s);
-	if (changes_start(s) == -1)
-		log_warnx("reload: file watching is off");
-	if (s->serve)
-		wproc_reconfigure(s);
-	/* After the worker was told: what the line promises is on its way. */
-	log_info("configuration reloaded from %s", s->cfg_file);
-	sched_start_services(s);
-	sched_next(s);
-}
-
-int
-sup_reload(struct sup *s)
-{
-	struct cfg next;
-	struct cfg_err err;
-	char msg[1024];
-
-	if (s->stop.st != ST_RUNNING)
-		return 0;
-	if (s->run_mode) {
-		log_info("SIGHUP: tend run does not reload its configuration");
-		return 0;
-	}
-	if (s->cfg_file == NULL) {
-		log_info("SIGHUP: no config file to reload (started from the "
-		         "command line)");
-		return 0;
-	}
-	if (cfg_load_file(s->cfg_file, &next, &err) == -1) {
-		cfg_err_format(&err, msg, sizeof(msg));
-		log_warnx("%s", msg);
-		log_warnx("keeping the running configuration");
-		return -1;
-	}
-	if (next.c_serve.s_enabled != s->serve ||
-	    strcmp(next.c_serve.s_http, s->cfg.c_serve.s_http) != 0 ||
-	    (next.c_serve.s_udp == NULL) != (s->cfg.c_serve.s_udp == NULL) ||
-	    (next.c_serve.s_udp && s->cfg.c_serve.s_udp &&
-	        strcmp(next.c_serve.s_udp, s->cfg.c_serve.s_udp) != 0)) {
-		log_warnx("reload: serve addresses changed; they take effect "
-		          "when tend restarts");
-		next.c_serve.s_enabled = s->serve;
-	}
-	if (s->pending_cfg != NULL) {
-		cfg_free(s->pending_cfg);
-		free(s->pending_cfg);
-	}
-	if ((s->pending_cfg = malloc(sizeof(*s->pending_cfg))) == NULL) {
-		cfg_free(&next);
-		log_warn("reload");
-		return -1;
-	}
-	*s->pending_cfg = next;
-	sched_drop_queue(s);
-	sched_stop_services(s);
-	if (sched_running(s) > 0)
-		log_info("reload waits for the running jobs to end");
-	sup_apply_pending_reload(s);
-	return 0;
 }
 
 static void
@@ -455,7 +362,7 @@ sup_run(struct sup *s)
 			return 1;
 		}
 	}
-	if (make_jobs(s) == -1)
+	if (sup_jobs_make(s) == -1)
 		fatal("jobs");
 	if (s->run_mode && run_select(s) == -1)
 		return 2;
@@ -499,7 +406,7 @@ sup_run(struct sup *s)
 	guard_stop(&s->guard);
 	changes_free(s);
 	close_listeners(s);
-	free_jobs(s);
+	sup_jobs_free(s);
 	cfg_free(&s->cfg);
 	code = s->exit_code;
 	if (s->stop.signo != 0)

@@ -51,6 +51,7 @@ enum run_state {
 struct job {
 	struct sup *j_sup;
 	const struct cfg_job *j_cfg;
+	size_t j_idx; /* its place in s->jobs, and in cfg.c_jobs */
 	enum job_state j_state;
 	pid_t j_pid; /* main process, 0 once reaped */
 	pid_t j_pgid; /* its process group, 0 when none is left */
@@ -58,6 +59,14 @@ struct job {
 	bool j_exited; /* main process reaped */
 	bool j_eof; /* output pipe at EOF */
 	bool j_stopping; /* stop signal sent; a service is not restarted */
+	/*
+	 * Signals tend sent this run's group to stop it, one bit each: no
+	 * process gets the same one twice (many take a second SIGTERM as
+	 * "quit now, skip cleanup").
+	 */
+	uint64_t j_sigsent;
+	bool j_interrupted; /* the 2nd Ctrl-C (or SIGTERM's grace) cut it */
+	bool j_stop_wanted; /* stop it once its dependants ended (order.c) */
 	bool j_queued; /* in the run queue */
 	bool j_rerun; /* run again when this run ends (on_busy) */
 	bool j_restarting; /* on_busy restart signalled this run */
@@ -126,7 +135,8 @@ struct sup {
 	char **run_targets; /* job names given on the command line */
 	size_t run_ntargets;
 
-	struct job *jobs; /* parallel to cfg.c_jobs */
+	struct job **jobs; /* parallel to cfg.c_jobs; a reload keeps the
+	                      unchanged ones (the same struct, pid, watchers) */
 	size_t njobs;
 	size_t *queue; /* job indices waiting to run, FIFO */
 	size_t nqueue;
@@ -178,13 +188,25 @@ int sup_run(struct sup *s); /* returns the exit code, or re-raises */
 void sup_check_idle(struct sup *s);
 void sup_stop_event(struct sup *s, enum stop_event ev, int signo);
 int sup_fd_high(int fd); /* move fd to >= 10, close-on-exec */
+
+/* reload.c: the job table, and SIGHUP */
+int sup_jobs_make(struct sup *s); /* from s->cfg, at start-up */
+void sup_jobs_free(struct sup *s);
 int sup_reload(struct sup *s);
 void sup_apply_pending_reload(struct sup *s);
+
+/* order.c: services stop after what depends on them */
+void order_announce(struct sup *s); /* say what waits for what */
+void order_advance(struct sup *s); /* signal the services now due */
+void order_hurry(struct sup *s); /* 2nd Ctrl-C: every one now */
+bool order_stopping(const struct sup *s); /* one is still ending */
 
 /* job.c */
 void job_init(struct sup *s, struct job *j, const struct cfg_job *cfg);
 int job_start(struct job *j);
+/* Stop signal: sent once per run whatever the callers, SIGCONT after it. */
 void job_signal(struct job *j, int signo, bool arm_kill);
+void job_notify(struct job *j, int signo); /* on_busy "signal": every time */
 void job_kill_now(struct job *j);
 void job_release(struct job *j); /* stop watchers, close fds */
 bool job_running(const struct job *j);
@@ -197,8 +219,8 @@ void sched_end_batch(struct sup *s); /* one reload for a finished batch */
 void sched_job_done(struct sup *s, struct job *j);
 void sched_drop_queue(struct sup *s);
 void sched_start_services(struct sup *s);
+void sched_queue_service(struct sup *s, struct job *j);
 void sched_start_service(struct sup *s, struct job *j);
-void sched_stop_services(struct sup *s);
 size_t sched_running(const struct sup *s);
 struct job *sched_find(struct sup *s, const char *name);
 

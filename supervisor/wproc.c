@@ -398,14 +398,21 @@ wproc_free(struct wproc *w)
 	free(w);
 }
 
+/* The numbers on a worker's command line, formatted. */
+struct argv_nums {
+	char drain[32], parent[32], hold[32];
+};
+
 static void
-build_argv(struct sup *s, char **argv, size_t n, char *drain, char *parent)
+build_argv(struct sup *s, char **argv, size_t n, struct argv_nums *nums)
 {
 	const struct cfg_serve *sv = &s->cfg.c_serve;
+	char *drain = nums->drain, *parent = nums->parent, *hold = nums->hold;
 	size_t i = 0;
 
-	snprintf(drain, 32, "%g", sv->s_drain_timeout);
-	snprintf(parent, 32, "%d", (int)getpid());
+	snprintf(drain, sizeof(nums->drain), "%g", sv->s_drain_timeout);
+	snprintf(parent, sizeof(nums->parent), "%d", (int)getpid());
+	snprintf(hold, sizeof(nums->hold), "%g", sv->s_hold_during_build);
 	argv[i++] = "tend";
 	argv[i++] = "__worker";
 	argv[i++] = "--root";
@@ -426,8 +433,12 @@ build_argv(struct sup *s, char **argv, size_t n, char *drain, char *parent)
 	}
 	if (!sv->s_livereload)
 		argv[i++] = "--no-livereload";
-	if (!sv->s_hold_during_build)
+	if (sv->s_hold_during_build <= 0)
 		argv[i++] = "--no-hold";
+	else {
+		argv[i++] = "--hold";
+		argv[i++] = hold;
+	}
 	if (sv->s_spa)
 		argv[i++] = "--spa";
 	argv[i] = NULL;
@@ -469,8 +480,8 @@ announce_jobs(struct sup *s, struct wproc *w)
 		memset(&m, 0, sizeof(m));
 		m.type = MSG_JOB_INFO;
 		snprintf(m.u.job_info.name, sizeof(m.u.job_info.name), "%s",
-		    s->jobs[i].j_cfg->j_name);
-		m.u.job_info.kind = s->jobs[i].j_cfg->j_kind == JOB_SERVICE;
+		    s->jobs[i]->j_cfg->j_name);
+		m.u.job_info.kind = s->jobs[i]->j_cfg->j_kind == JOB_SERVICE;
 		wproc_send(w, &m);
 	}
 }
@@ -489,9 +500,9 @@ restore_state(struct sup *s, struct wproc *w)
 	struct ipc_msg m;
 
 	for (size_t i = 0; i < s->njobs; i++) {
-		if (s->jobs[i].j_shown_status < 0)
+		if (s->jobs[i]->j_shown_status < 0)
 			continue;
-		finished_msg(s, &s->jobs[i], &m, true);
+		finished_msg(s, s->jobs[i], &m, true);
 		wproc_send(w, &m);
 	}
 	if (s->have_last_build) {
@@ -500,7 +511,7 @@ restore_state(struct sup *s, struct wproc *w)
 		wproc_send(w, &m);
 	}
 	for (size_t i = 0; i < s->njobs; i++) {
-		const struct job *j = &s->jobs[i];
+		const struct job *j = s->jobs[i];
 		if (!job_running(j))
 			continue;
 		memset(&m, 0, sizeof(m));
@@ -517,7 +528,8 @@ wproc_start(struct sup *s)
 {
 	struct spawn_req req;
 	struct wproc *w;
-	char *argv[24], drain[32], parent[32];
+	char *argv[24];
+	struct argv_nums nums;
 	sigset_t early;
 	int sv[2];
 	pid_t pid;
@@ -541,7 +553,7 @@ wproc_start(struct sup *s)
 		wproc_free(w);
 		return -1;
 	}
-	build_argv(s, argv, sizeof(argv) / sizeof(argv[0]), drain, parent);
+	build_argv(s, argv, sizeof(argv) / sizeof(argv[0]), &nums);
 	w->w_args = argv_key(argv, &w->w_args_len);
 	spawn_req_init(&req);
 	/*
@@ -629,14 +641,15 @@ wproc_kill_retiring(struct sup *s)
 void
 wproc_reconfigure(struct sup *s)
 {
-	char *argv[24], drain[32], parent[32], *key;
+	char *argv[24], *key;
+	struct argv_nums nums;
 	struct wproc *w = s->worker;
 	size_t len = 0;
 	bool same;
 
 	if (w == NULL)
 		return;
-	build_argv(s, argv, sizeof(argv) / sizeof(argv[0]), drain, parent);
+	build_argv(s, argv, sizeof(argv) / sizeof(argv[0]), &nums);
 	key = argv_key(argv, &len);
 	same = key != NULL && w->w_args != NULL && len == w->w_args_len &&
 	    memcmp(key, w->w_args, len) == 0;

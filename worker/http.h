@@ -65,14 +65,17 @@ struct wrk_http *wrk_http_new(struct ev_loop *loop, int listen_fd,
 
 /*
  * Begin a graceful stop: accept until EAGAIN (each accepted connection is
- * served), stop listening, let every request already received or arriving
+ * served), stop listening (the listener is shut down, so a later client
+ * is refused at once instead of waiting in a backlog nobody reads), let
+ * every request already received or arriving
  * on an open connection before it goes idle be answered with
  * "Connection: close", close idle keep-alive connections, send `shutdown`
  * to event-stream clients and close them. After deadline seconds the rest
  * is cut. ops->drained is called when no connection remains (possibly
  * from inside this call). Idempotent.
  *
- * handoff (another worker now serves the listener): idle keep-alive
+ * handoff (another worker now serves the listener, which stays open): idle
+ * keep-alive
  * connections stay open for one more request, answered with "Connection:
  * close", or until their idle timeout or the deadline; event streams end
  * without `shutdown` (the page reconnects to the new worker). A later
@@ -86,10 +89,13 @@ void wrk_http_cut(struct wrk_http *h);
 /*
  * Hold (on) or release (off) requests for files while a build writes
  * them, so a browser never gets a half-written site. A held request is
- * answered when released, or after hold_timeout. /__tend/ endpoints are
- * never held. Idempotent.
+ * answered when released, or 503 with Retry-After after hold_timeout.
+ * /__tend/ endpoints are never held. Idempotent.
  */
 void wrk_http_hold(struct wrk_http *h, bool on);
+bool wrk_http_holding(const struct wrk_http *h);
+/* Answer every held request 503 with Retry-After now (tend hurries). */
+void wrk_http_refuse_held(struct wrk_http *h);
 
 /* Send an event to every /__tend/events (Server-Sent Events) client. */
 void wrk_http_broadcast(

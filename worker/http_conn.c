@@ -421,8 +421,8 @@ conn_tmo_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			wrk_sse_ping(c);
 		break;
 	case CS_HELD:
-		/* The build outlasted hold_timeout: serve what is there. */
-		wrk_hold_release(c);
+		/* The build outlasted hold_timeout: what is there is half. */
+		wrk_hold_refuse(c);
 		break;
 	case CS_LINGER:
 		wrk_conn_close(c, false);

@@ -2,9 +2,11 @@
 /*
  * worker/http_hold.c
  * Holding requests for files while a build writes them (wrk_http_hold):
- * the queue of parked connections in arrival order, parking, and the
- * release of one (its hold_timeout ran out, or the drain reached it) or of
- * all (the build ended, or the server drains). A parked connection is in
+ * the queue of parked connections in arrival order, parking, the release
+ * of one (the drain reached it) or of all (the build ended, or the server
+ * drains), and the refusal of one whose hold_timeout ran out, or of all
+ * when tend hurries: 503 with Retry-After, never a file the build has
+ * only half written. A parked connection is in
  * CS_HELD: it neither reads nor writes, and counts as busy for the drain.
  * Its request is answered only when released, so what it gets is the
  * finished build, including a file the build created or removed.
@@ -61,6 +63,40 @@ wrk_hold_release(struct wrk_conn *c)
 		c->c_close_after = true;
 	wrk_http_file(c, c->c_path);
 	wrk_conn_drive(c);
+}
+
+/* Answer a parked request 503 and Retry-After. May close c. */
+void
+wrk_hold_refuse(struct wrk_conn *c)
+{
+	struct wrk_http *h = c->c_h;
+
+	if (c->c_st != CS_HELD)
+		return;
+	TAILQ_REMOVE(&h->h_held, c, c_held);
+	c->c_st = CS_READ;
+	if (h->h_draining && c->c_roff == c->c_rlen)
+		c->c_close_after = true;
+	wrk_resp_error(c, 503, "Retry-After: 1");
+	wrk_conn_drive(c);
+}
+
+void
+wrk_http_refuse_held(struct wrk_http *h)
+{
+	struct wrk_conn *c;
+
+	if (h == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&h->h_held)) != NULL)
+		wrk_hold_refuse(c);
+	wrk_http_check_drained(h);
+}
+
+bool
+wrk_http_holding(const struct wrk_http *h)
+{
+	return h != NULL && h->h_hold;
 }
 
 /*

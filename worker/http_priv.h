@@ -192,6 +192,7 @@ void wrk_hold_park(struct wrk_conn *);
 void wrk_hold_release(struct wrk_conn *);
 void wrk_hold_release_all(struct wrk_http *);
 void wrk_hold_forget(struct wrk_conn *);
+void wrk_hold_refuse(struct wrk_conn *);
 
 /* http_inject.c */
 bool wrk_inject_wanted(const struct wrk_conn *, const char *, uint64_t);

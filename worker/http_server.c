@@ -253,6 +253,16 @@ wrk_http_drain(struct wrk_http *h, double deadline, bool handoff)
 	ev_timer_stop(h->h_loop, &h->h_accept_retry);
 	/* What the kernel completed before now is ours to serve. */
 	accept_some(h, INT_MAX);
+	/*
+	 * A stop: no one will accept from this listener again (the
+	 * supervisor keeps its copy until it exits, for a worker that died
+	 * before draining). Shut down, it refuses a new client at once
+	 * rather than leaving it in the backlog to be reset at exit. Linux
+	 * resets a connection completed between the accept above and this
+	 * call: a window of one system call.
+	 */
+	if (!handoff)
+		(void)shutdown(h->h_lfd, SHUT_RDWR);
 	ev_io_stop(h->h_loop, &h->h_accept);
 	ev_timer_set(&h->h_drain_timer, deadline > 0 ? deadline : 0., 0.);
 	ev_timer_start(h->h_loop, &h->h_drain_timer);

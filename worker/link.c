@@ -178,8 +178,11 @@ build_finished(struct wrk *w, const struct ipc_msg *m)
 	if (!ok && !cut) {
 		wrk_http_hold(w->http, false);
 		broadcast(w, "build-error", json_event(b->job, m, NULL));
-	} else if (m->u.build_finished.more == 0)
+		wrk_stop_build_over(w);
+	} else if (m->u.build_finished.more == 0) {
 		wrk_http_hold(w->http, false);
+		wrk_stop_build_over(w);
+	}
 }
 
 /* Only stylesheets changed: swap them in place instead of reloading. */
@@ -205,6 +208,7 @@ reload(struct wrk *w, const char *paths)
 	wrk_http_hold(w->http, false);
 	broadcast(w, only_css(paths) ? "css" : "reload",
 	    json_event(NULL, NULL, paths));
+	wrk_stop_build_over(w);
 }
 
 static void

@@ -30,7 +30,7 @@ worker_usage(void)
 	fprintf(stderr,
 	    "usage: tend __worker --root DIR [--parent PID] [--http ADDR]\n"
 	    "       [--udp ADDR] [--udp-log FILE] [--drain-timeout S]\n"
-	    "       [--no-livereload] [--no-hold] [--spa]\n"
+	    "       [--no-livereload] [--hold S | --no-hold] [--spa]\n"
 	    "  fds: 3 socketpair to the supervisor, 4 HTTP listener,\n"
 	    "  5 UDP socket (with --udp)\n");
 	return 2;
@@ -48,6 +48,7 @@ parse_args(int argc, char **argv, struct wrk *w, bool *spa)
 	    {"drain-timeout", required_argument, NULL, 'd'},
 	    {"no-livereload", no_argument, NULL, 'n'},
 	    {"no-hold", no_argument, NULL, 'o'},
+	    {"hold", required_argument, NULL, 'O'},
 	    {"spa", no_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -78,6 +79,10 @@ parse_args(int argc, char **argv, struct wrk *w, bool *spa)
 			break;
 		case 'o':
 			w->hold = false;
+			break;
+		case 'O':
+			w->hold_timeout = atof(optarg);
+			w->hold = w->hold_timeout > 0;
 			break;
 		case 's':
 			*spa = true;
@@ -186,6 +191,8 @@ wrk_main(int argc, char **argv)
 	wrk_http_limits_default(&limits);
 	limits.spa = spa;
 	limits.livereload = w.livereload;
+	if (w.hold_timeout > 0)
+		limits.hold_timeout = w.hold_timeout;
 	if ((w.http = wrk_http_new(
 	         w.loop, w.http_fd, w.root, &limits, &hops)) == NULL)
 		fatal("cannot serve %s", w.root);

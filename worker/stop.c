@@ -10,8 +10,12 @@
  * idle keep-alive clients send one more request, answered with
  * "Connection: close"; closing them at once would race requests already
  * on their way. A Ctrl-C during the retirement ends them at once.
+ * A stop that comes while a build holds requests waits for the build:
+ * the held requests are answered from the finished site, then the drain
+ * begins; the 2nd Ctrl-C answers them 503 instead.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -59,6 +63,24 @@ wrk_http_drained_cb(void *arg)
 		finish(w);
 }
 
+static void
+begin_drain(struct wrk *w, bool handoff)
+{
+	if (w->drain_begun)
+		return;
+	w->drain_begun = true;
+	/*
+	 * wrk_http_drain accepts everything queued (and, for a stop, makes
+	 * the listener refuse what comes later); our copy of the listener is
+	 * of no more use (the supervisor keeps its own).
+	 */
+	wrk_http_drain(w->http, w->drain_timeout, handoff);
+	if (w->http_fd >= 0) {
+		close(w->http_fd);
+		w->http_fd = -1;
+	}
+}
+
 void
 wrk_stop(struct wrk *w, int level, int signo)
 {
@@ -66,22 +88,39 @@ wrk_stop(struct wrk *w, int level, int signo)
 		return;
 	if (w->stop_signo == 0)
 		w->stop_signo = signo;
-	if (w->stop_level == 0) {
-		/*
-		 * wrk_http_drain accepts everything queued; our copy of the
-		 * listener is of no more use (the supervisor keeps its own).
-		 */
-		wrk_http_drain(w->http, w->drain_timeout, level == STOP_RETIRE);
-		if (w->http_fd >= 0) {
-			close(w->http_fd);
-			w->http_fd = -1;
-		}
-	}
 	w->stop_level = level > STOP_CUT ? STOP_CUT : level;
-	if (w->stop_level == STOP_GRACEFUL)
-		wrk_http_drain(w->http, w->drain_timeout, false);
-	else if (w->stop_level == STOP_CUT)
+	if (w->stop_level == STOP_CUT) {
+		/* Hurried: a held request gets 503, never a half-built file. */
+		wrk_http_refuse_held(w->http);
+		begin_drain(w, false);
 		wrk_http_cut(w->http);
+	} else if (w->stop_level == STOP_GRACEFUL && !w->drain_begun &&
+	    !w->ipc_gone && wrk_http_holding(w->http)) {
+		/*
+		 * A build is being written and requests wait for it: they are
+		 * answered from the finished site, and so is whatever arrives
+		 * meanwhile (held the same way, not left in the backlog). The
+		 * first Ctrl-C lets the build finish; its BUILD_FINISHED ends
+		 * the hold and begins the drain (wrk_stop_build_over).
+		 */
+		log_info("waiting for the build before answering held "
+		         "requests; Ctrl-C again to cut");
+		return;
+	} else {
+		begin_drain(w, w->stop_level == STOP_RETIRE);
+		if (w->stop_level == STOP_GRACEFUL)
+			wrk_http_drain(w->http, w->drain_timeout, false);
+	}
+	if (w->http_drained)
+		finish(w);
+}
+
+void
+wrk_stop_build_over(struct wrk *w)
+{
+	if (w->stop_level != STOP_GRACEFUL || w->drain_begun)
+		return;
+	begin_drain(w, false);
 	if (w->http_drained)
 		finish(w);
 }

@@ -46,6 +46,7 @@ struct wrk {
 	double drain_timeout;
 	bool livereload;
 	bool hold; /* serve.hold_during_build */
+	double hold_timeout; /* its cap, s; 0: the default */
 	pid_t parent;
 
 	int ipc_fd;
@@ -68,6 +69,8 @@ struct wrk {
 	ev_signal sig_int, sig_term;
 	int stop_level; /* 0 running, else an enum ipc_stop_level */
 	int stop_signo; /* what started the stop; 0: STOP message, EOF */
+	bool drain_begun; /* the HTTP drain started (a stop may wait for
+	                     the build first: held requests get its end) */
 	bool http_drained;
 	bool bye_sent;
 };
@@ -79,6 +82,7 @@ void wrk_link_trigger(struct wrk *w, const char *job, const char *source);
 
 /* stop.c */
 void wrk_stop(struct wrk *w, int level, int signo);
+void wrk_stop_build_over(struct wrk *w); /* the hold ended */
 void wrk_http_drained_cb(void *arg);
 
 /* status.c */

@@ -57,7 +57,7 @@ Test(ctrl_c, twice_during_a_build_aborts_it)
 		tp_pump(&tp, 10);
 	it_ctrl_c(2);
 	expect_exit_by_signal(SIGINT);
-	cr_expect(strstr(tp.out, "aborting build \"build\"") != NULL,
+	cr_expect(strstr(tp.out, "interrupting build \"build\"") != NULL,
 	    "output:\n%s", tp.out);
 	expect_no_process_left();
 	/* Nothing of the build is left, so the marker can never appear. */

@@ -184,9 +184,9 @@ Test(run, ctrl_c_twice_and_thrice_show_interrupted_and_killed_tasks)
 	wait_file("s2");
 	it_ctrl_c(1);
 	cr_assert(
-	    tp_wait_for(&tp, "Ctrl-C again to abort", 5000), "%s", tp.out);
+	    tp_wait_for(&tp, "Ctrl-C again to interrupt", 5000), "%s", tp.out);
 	it_ctrl_c(1);
-	cr_assert(tp_wait_for(&tp, "\"meek\" stopped by signal 2", 5000), "%s",
+	cr_assert(tp_wait_for(&tp, "\"meek\" interrupted", 5000), "%s",
 	    tp.out);
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);
@@ -210,7 +210,7 @@ Test(run, a_task_sigkilled_at_its_stop_timeout_shows_as_killed)
 	wait_file("s1");
 	it_ctrl_c(1);
 	cr_assert(
-	    tp_wait_for(&tp, "Ctrl-C again to abort", 5000), "%s", tp.out);
+	    tp_wait_for(&tp, "Ctrl-C again to interrupt", 5000), "%s", tp.out);
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);
 	expect_summary_row("stubborn", "killed", "SIGKILL");

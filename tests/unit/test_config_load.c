@@ -50,7 +50,7 @@ Test(config_load, an_empty_document_gets_every_default)
 	cr_assert(eq(ptr, c.c_serve.s_udp, NULL));
 	cr_assert(eq(ptr, c.c_serve.s_udp_log, NULL));
 	cr_assert(c.c_serve.s_livereload);
-	cr_assert(c.c_serve.s_hold_during_build);
+	cr_assert(c.c_serve.s_hold_during_build == 10.0);
 	cr_assert(not(c.c_serve.s_spa));
 	cr_assert(eq(dbl, c.c_serve.s_drain_timeout, 5));
 	cr_assert(eq(uint, c.c_debounce_ms, 50));

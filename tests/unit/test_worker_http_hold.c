@@ -3,8 +3,9 @@
  * tests/unit/test_worker_http_hold.c
  * Holding requests during a build, end to end: the child holds and
  * releases on the control socket (srv_ctl). A held request gets nothing
- * until the release, then the finished build; hold_timeout, the drain
- * and a cut end a hold too; control endpoints never wait.
+ * until the release, then the finished build; hold_timeout ends it with
+ * 503 and Retry-After (never a half-built file); the drain and a cut end
+ * a hold too; control endpoints never wait.
  */
 #include <sys/wait.h>
 
@@ -126,10 +127,11 @@ Test(http_hold, held_requests_are_answered_in_order_with_their_pipeline)
 	srv_stop(&S);
 }
 
-Test(http_hold, a_held_request_is_answered_after_hold_timeout)
+Test(http_hold, a_held_request_gets_503_with_retry_after_at_hold_timeout)
 {
 	struct srv_opts o = {.hold_timeout = 0.3};
 	double t0, waited;
+	struct resp r;
 	struct cli c;
 
 	srv_start(&S, &o);
@@ -138,10 +140,19 @@ Test(http_hold, a_held_request_is_answered_after_hold_timeout)
 	t0 = now();
 	cli_send(&c, GET_HELLO);
 	assert_silent(&c, 150);
-	assert_hello(&c);
+	cr_assert(cli_resp(&c, &r, false) == 0, "no answer after the hold");
 	waited = now() - t0;
+	cr_assert(eq(int, r.status, 503));
+	cr_assert(
+	    strstr(r.head, "\r\nRetry-After: 1\r\n") != NULL, "%s", r.head);
+	cr_assert(strstr(r.body, "hello") == NULL);
+	resp_free(&r);
 	cr_assert(
 	    waited >= 0.25 && waited < 3.0, "answered after %.3f s", waited);
+	/* The connection is still good for the next request. */
+	srv_ctl(&S, CTL_RELEASE);
+	cli_send(&c, GET_HELLO);
+	assert_hello(&c);
 	cli_close(&c);
 	srv_ctl(&S, CTL_RELEASE);
 	srv_stop(&S);
