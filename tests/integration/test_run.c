@@ -289,6 +289,7 @@ Test(run, an_unknown_job_or_a_cycle_is_exit_2_and_starts_nothing)
 	expect_no_process_left();
 }
 
+/* db is ready once its trap is set: a SIGTERM before would kill sh. */
 Test(run, a_service_dependency_runs_during_the_tasks_and_is_stopped)
 {
 	const char *args[] = {"run", NULL};
@@ -296,7 +297,9 @@ Test(run, a_service_dependency_runs_during_the_tasks_and_is_stopped)
 	tmp_write(dir, "tend.json",
 	    "{ \"jobs\": {\n"
 	    "  \"db\": { \"kind\": \"service\", \"cmd\": \"trap 'touch "
-	    "db-stopped; exit 0' TERM; while :; do sleep 0.05; done\" },\n"
+	    "db-stopped; exit 0' TERM; touch db-up; while :; do sleep 0.05; "
+	    "done\",\n"
+	    "    \"ready\": { \"file\": \"db-up\" } },\n"
 	    "  \"test\": { \"cmd\": \"touch tested\", \"after\": [\"db\"] } } "
 	    "}\n");
 	run_and_wait(args);
