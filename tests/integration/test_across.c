@@ -92,7 +92,7 @@ expect_all_kept(const char *task, const char *store, size_t count)
 static void
 write_db_and_seed(int count)
 {
-	char db[512], seed[512], json[1200];
+	char db[512], seed[512], json[4096];
 
 	store_job(db, sizeof(db), "db", "[]", 0);
 	seed_job(seed, sizeof(seed), "seed", "db", count);
@@ -156,7 +156,7 @@ Test(across, tend_run_stops_services_after_the_tasks_that_use_them)
 Test(across, services_stop_in_reverse_dependency_order)
 {
 	const char *args[] = {NULL};
-	char db[512], cache[512], mail[512], seed[512], json[2400];
+	char db[512], cache[512], mail[512], seed[512], json[4096];
 
 	store_job(db, sizeof(db), "db", "[]", 300);
 	store_job(cache, sizeof(cache), "cache", "[\"db\"]", 300);
@@ -191,7 +191,7 @@ Test(across, services_stop_in_reverse_dependency_order)
 Test(across, a_second_ctrl_c_sends_no_signal_twice)
 {
 	const char *args[] = {NULL};
-	char db[512], seed[512], json[1200];
+	char db[512], seed[512], json[4096];
 
 	store_job(db, sizeof(db), "db", "[]", 1500);
 	seed_job(seed, sizeof(seed), "seed", "db", 200);
@@ -230,7 +230,7 @@ Test(across, a_second_ctrl_c_sends_no_signal_twice)
 Test(across, a_reload_waits_for_the_task_and_leaves_unchanged_services)
 {
 	const char *args[] = {NULL};
-	char db[512], seed[512], json[1600];
+	char db[512], seed[512], json[4096];
 
 	write_db_and_seed(20);
 	it_start(args, false);

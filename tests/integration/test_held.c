@@ -31,7 +31,7 @@ static const char build_sh[] =
 static void
 write_config(const char *hold, int db_stop_delay_ms)
 {
-	char json[1400];
+	char json[4096];
 
 	snprintf(json, sizeof(json),
 	    "{ \"serve\": { \"root\": \"public\", \"http\": \"127.0.0.1:0\"%s "
