@@ -103,8 +103,8 @@ wrk_stop(struct wrk *w, int level, int signo)
 		 * first Ctrl-C lets the build finish; its BUILD_FINISHED ends
 		 * the hold and begins the drain (wrk_stop_build_over).
 		 */
-		log_info("waiting for the build before answering held "
-		         "requests; Ctrl-C again to cut");
+		log_info("a build is running: requests wait for it, then "
+		         "the drain begins (Ctrl-C again to cut)");
 		return;
 	} else {
 		begin_drain(w, w->stop_level == STOP_RETIRE);
