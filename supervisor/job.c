@@ -418,8 +418,9 @@ report_end(const struct job *j, int code, double secs)
 	else if (code == 0)
 		log_info("%s \"%s\" finished in %.2f s", kind, name, secs);
 	else if (sig != 0)
-		log_info("%s \"%s\" %s by signal %d after %.2f s", kind, name,
-		    j->j_stopping ? "stopped" : "killed", sig, secs);
+		log_info("%s \"%s\" %s by signal %d after %.2f s%s", kind, name,
+		    j->j_stopping ? "stopped" : "killed", sig, secs,
+		    j->j_timed_out ? " (timed out)" : "");
 	else
 		log_info("%s \"%s\" failed with exit status %d after %.2f s%s",
 		    kind, name, code, secs,
