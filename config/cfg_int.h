@@ -66,6 +66,7 @@ int cfg_get_strv(const cJSON *v, struct cfg_strv *out, struct cfg_err *err);
 int cfg_get_bool(const cJSON *v, bool *out, struct cfg_err *err);
 int cfg_get_seconds(const cJSON *v, double *out, struct cfg_err *err);
 int cfg_get_hold(const cJSON *v, double *out, struct cfg_err *err);
+int cfg_get_hosts(const cJSON *v, struct cfg_strv *out, struct cfg_err *err);
 int cfg_get_enum(const cJSON *v, const char *const *names, size_t n, int *out,
     struct cfg_err *err);
 int cfg_get_signal(const cJSON *v, int *out, struct cfg_err *err);

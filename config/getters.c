@@ -138,6 +138,36 @@ cfg_get_seconds(const cJSON *v, double *out, struct cfg_err *err)
 	return 0;
 }
 
+/*
+ * serve.hosts: names a Host header may carry ("dev.example", "*.example")
+ * or "*". Host syntax only (RFC 3986 reg-name), no port: the port is
+ * never compared.
+ */
+int
+cfg_get_hosts(const cJSON *v, struct cfg_strv *out, struct cfg_err *err)
+{
+	if (cfg_get_strv(v, out, err) < 0)
+		return -1;
+	for (size_t i = 0; i < out->n; i++) {
+		const char *h = out->v[i];
+		if (strcmp(h, "*") == 0)
+			continue;
+		if (strncmp(h, "*.", 2) == 0)
+			h += 2;
+		if (h[0] == '\0' ||
+		    strspn(h,
+		        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		        "0123456789-._~") != strlen(h)) {
+			cfg_path_index(err, i);
+			return cfg_errf(err,
+			    "expected a host name (\"dev.example\", "
+			    "\"*.example\") or \"*\", got \"%s\"",
+			    out->v[i]);
+		}
+	}
+	return 0;
+}
+
 /* serve.hold_during_build: seconds > 0, true (the default cap), or false. */
 int
 cfg_get_hold(const cJSON *v, double *out, struct cfg_err *err)

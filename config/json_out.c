@@ -163,6 +163,11 @@ cfg_serve_json(struct cfg_out *o, const struct cfg_serve *s)
 	        ? cJSON_CreateNumber(s->s_hold_during_build)
 	        : cJSON_CreateBool(false));
 	cfg_add(o, obj, "spa", cJSON_CreateBool(s->s_spa));
+	cfg_add(o, obj, "hosts", cfg_strv_json(&s->s_hosts));
+	cfg_add(o, obj, "deny", cfg_strv_json(&s->s_deny));
+	cfg_add(o, obj, "allow", cfg_strv_json(&s->s_allow));
+	cfg_add(
+	    o, obj, "status", cfg_str(s->s_status_any ? "any" : "loopback"));
 	cfg_add(
 	    o, obj, "drain_timeout", cJSON_CreateNumber(s->s_drain_timeout));
 	return obj;

@@ -17,9 +17,24 @@ enum { T_SCHEMA, T_JOBS, T_SERVE, T_WATCH, T_SHUTDOWN };
 static const char *const cfg_top_keys[] = {
     "$schema", "jobs", "serve", "watch", "shutdown"};
 
-enum { S_ROOT, S_HTTP, S_UDP, S_UDP_LOG, S_LIVERELOAD, S_HOLD, S_SPA, S_DRAIN };
+enum {
+	S_ROOT,
+	S_HTTP,
+	S_UDP,
+	S_UDP_LOG,
+	S_LIVERELOAD,
+	S_HOLD,
+	S_SPA,
+	S_DRAIN,
+	S_HOSTS,
+	S_DENY,
+	S_ALLOW,
+	S_STATUS
+};
 static const char *const cfg_serve_keys[] = {"root", "http", "udp", "udp_log",
-    "livereload", "hold_during_build", "spa", "drain_timeout"};
+    "livereload", "hold_during_build", "spa", "drain_timeout", "hosts", "deny",
+    "allow", "status"};
+static const char *const cfg_status_names[] = {"loopback", "any"};
 
 enum { W_DEBOUNCE, W_IGNORE };
 static const char *const cfg_watch_keys[] = {"debounce_ms", "ignore"};
@@ -47,6 +62,20 @@ cfg_load_serve_field(
 		return cfg_get_bool(it, &s->s_spa, err);
 	case S_DRAIN:
 		return cfg_get_seconds(it, &s->s_drain_timeout, err);
+	case S_HOSTS:
+		return cfg_get_hosts(it, &s->s_hosts, err);
+	case S_DENY:
+		return cfg_get_strv(it, &s->s_deny, err);
+	case S_ALLOW:
+		return cfg_get_strv(it, &s->s_allow, err);
+	case S_STATUS: {
+		int v;
+		if (cfg_get_enum(it, cfg_status_names,
+		        CFG_NELEM(cfg_status_names), &v, err) < 0)
+			return -1;
+		s->s_status_any = v == 1;
+		return 0;
+	}
 	}
 	return cfg_errf(err, "internal error: key %d", key);
 }

@@ -220,6 +220,9 @@ cfg_free(struct cfg *c)
 	free(c->c_serve.s_http);
 	free(c->c_serve.s_udp);
 	free(c->c_serve.s_udp_log);
+	cfg_strv_free(&c->c_serve.s_hosts);
+	cfg_strv_free(&c->c_serve.s_deny);
+	cfg_strv_free(&c->c_serve.s_allow);
 	cfg_strv_free(&c->c_ignore);
 	memset(c, 0, sizeof(*c));
 }

@@ -245,6 +245,18 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	wrk_http_limits_default(&lim);
 	lim.livereload = true;
+	/* The seeds' names, a wildcard, and globs: every guard is reached. */
+	{
+		static char *const hosts[] = {"f", "x", "*.dev.test"};
+		static char *const deny[] = {"private", "*.secret"};
+		static char *const allow[] = {".env.example"};
+		lim.hosts = hosts;
+		lim.nhosts = 3;
+		lim.deny = deny;
+		lim.ndeny = 2;
+		lim.allow = allow;
+		lim.nallow = 1;
+	}
 	memset(&ops, 0, sizeof(ops));
 	ops.trigger_build = ops_trigger_build;
 	ops.status_json = ops_status_json;

@@ -266,6 +266,11 @@ void wproc_stop_retiring(struct sup *s, enum ipc_stop_level level);
 void wproc_kill_retiring(struct sup *s);
 void wproc_reconfigure(struct sup *s); /* after a reload */
 
+/* wargs.c: the worker's command line */
+char **wargs_build(struct sup *s); /* NULL: out of memory */
+void wargs_free(char **argv);
+char *wargs_key(char *const *argv, size_t *lenp); /* to compare two */
+
 /* listen.c */
 int listen_tcp(const char *hostport, char *bound, size_t boundsize);
 int listen_udp(const char *hostport, char *bound, size_t boundsize);

@@ -398,71 +398,6 @@ wproc_free(struct wproc *w)
 	free(w);
 }
 
-/* The numbers on a worker's command line, formatted. */
-struct argv_nums {
-	char drain[32], parent[32], hold[32];
-};
-
-static void
-build_argv(struct sup *s, char **argv, size_t n, struct argv_nums *nums)
-{
-	const struct cfg_serve *sv = &s->cfg.c_serve;
-	char *drain = nums->drain, *parent = nums->parent, *hold = nums->hold;
-	size_t i = 0;
-
-	snprintf(drain, sizeof(nums->drain), "%g", sv->s_drain_timeout);
-	snprintf(parent, sizeof(nums->parent), "%d", (int)getpid());
-	snprintf(hold, sizeof(nums->hold), "%g", sv->s_hold_during_build);
-	argv[i++] = "tend";
-	argv[i++] = "__worker";
-	argv[i++] = "--root";
-	argv[i++] = sv->s_root;
-	argv[i++] = "--parent";
-	argv[i++] = parent;
-	argv[i++] = "--drain-timeout";
-	argv[i++] = drain;
-	argv[i++] = "--http";
-	argv[i++] = s->http_addr;
-	if (s->udp_fd >= 0) {
-		argv[i++] = "--udp";
-		argv[i++] = s->udp_addr;
-	}
-	if (sv->s_udp_log != NULL) {
-		argv[i++] = "--udp-log";
-		argv[i++] = sv->s_udp_log;
-	}
-	if (!sv->s_livereload)
-		argv[i++] = "--no-livereload";
-	if (sv->s_hold_during_build <= 0)
-		argv[i++] = "--no-hold";
-	else {
-		argv[i++] = "--hold";
-		argv[i++] = hold;
-	}
-	if (sv->s_spa)
-		argv[i++] = "--spa";
-	argv[i] = NULL;
-	(void)n;
-}
-
-/* The command line as one string ('\0' between arguments) and its length. */
-static char *
-argv_key(char *const *argv, size_t *lenp)
-{
-	size_t len = 0;
-	char *key, *p;
-
-	for (size_t i = 0; argv[i] != NULL; i++)
-		len += strlen(argv[i]) + 1;
-	if ((key = malloc(len + 1)) == NULL)
-		return NULL;
-	p = key;
-	for (size_t i = 0; argv[i] != NULL; i++)
-		p = stpcpy(p, argv[i]) + 1;
-	*lenp = len;
-	return key;
-}
-
 /*
  * Tell the worker the jobs, for /__tend/status and for the job names a
  * build request may use: a reset, then one JOB_INFO per job.
@@ -528,8 +463,7 @@ wproc_start(struct sup *s)
 {
 	struct spawn_req req;
 	struct wproc *w;
-	char *argv[24];
-	struct argv_nums nums;
+	char **argv;
 	sigset_t early;
 	int sv[2];
 	pid_t pid;
@@ -553,8 +487,13 @@ wproc_start(struct sup *s)
 		wproc_free(w);
 		return -1;
 	}
-	build_argv(s, argv, sizeof(argv) / sizeof(argv[0]), &nums);
-	w->w_args = argv_key(argv, &w->w_args_len);
+	if ((argv = wargs_build(s)) == NULL) {
+		log_warn("worker");
+		close(sv[1]);
+		wproc_free(w);
+		return -1;
+	}
+	w->w_args = wargs_key(argv, &w->w_args_len);
 	spawn_req_init(&req);
 	/*
 	 * Ourselves, even if the binary was rebuilt since we started (the
@@ -574,6 +513,7 @@ wproc_start(struct sup *s)
 	req.extra_fds[1] = s->http_fd; /* 4: http listener */
 	req.extra_fds[2] = s->udp_fd; /* 5: udp socket, or the end */
 	pid = spawn_start(&req);
+	wargs_free(argv);
 	close(sv[1]);
 	if (pid == -1) {
 		log_warn("cannot start the worker");
@@ -641,16 +581,16 @@ wproc_kill_retiring(struct sup *s)
 void
 wproc_reconfigure(struct sup *s)
 {
-	char *argv[24], *key;
-	struct argv_nums nums;
+	char **argv, *key = NULL;
 	struct wproc *w = s->worker;
 	size_t len = 0;
 	bool same;
 
 	if (w == NULL)
 		return;
-	build_argv(s, argv, sizeof(argv) / sizeof(argv[0]), &nums);
-	key = argv_key(argv, &len);
+	if ((argv = wargs_build(s)) != NULL)
+		key = wargs_key(argv, &len);
+	wargs_free(argv);
 	same = key != NULL && w->w_args != NULL && len == w->w_args_len &&
 	    memcmp(key, w->w_args, len) == 0;
 	free(key);

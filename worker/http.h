@@ -46,6 +46,14 @@ struct wrk_http_limits {
 	bool livereload;
 	/* Longest a request waits while held for a build (wrk_http_hold). */
 	double hold_timeout;
+	/* Who may ask what (http_guard.c): serve.hosts, deny, allow, status. */
+	char *const *hosts;
+	size_t nhosts;
+	char *const *deny;
+	size_t ndeny;
+	char *const *allow;
+	size_t nallow;
+	bool status_any; /* /__tend/status for non-loopback peers too */
 };
 
 /*

@@ -157,6 +157,7 @@ wrk_conn_end(struct wrk_conn *c)
 	int pending = 0;
 
 	if (c->c_roff < c->c_rlen || (c->c_req.begun && !c->c_req.complete) ||
+	    c->c_req.body_skipped ||
 	    (ioctl(c->c_fd, FIONREAD, &pending) == 0 && pending > 0)) {
 		shutdown(c->c_fd, SHUT_WR);
 		c->c_st = CS_LINGER;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * worker/http_control.c
- * The /__tend/ endpoints: status (JSON from ops), build (POST, loopback
- * peers only, through ops), events (handed to http_sse.c) and the
+ * The /__tend/ endpoints: status (JSON from ops; loopback peers unless
+ * serve.status is "any"), build (POST, loopback peers and same-origin
+ * pages only, through ops), events (handed to http_sse.c) and the
  * live-reload client livereload.js (http_livereload_js.c). Also the
  * small pure helpers they need: loopback test, query parameter, JSON
  * string escaping.
@@ -150,6 +151,11 @@ status(struct wrk_conn *c)
 	const struct wrk_http_ops *ops = &c->c_h->h_ops;
 	char *doc;
 
+	/* Jobs and their output: the network sees it only when asked. */
+	if (!c->c_loopback && !c->c_h->h_lim.status_any) {
+		wrk_resp_error(c, 403, NULL);
+		return;
+	}
 	doc = ops->status_json != NULL ? ops->status_json(ops->arg) : NULL;
 	if (doc == NULL) {
 		wrk_resp_error(c, 500, NULL);
@@ -165,7 +171,8 @@ build(struct wrk_conn *c, const char *query, size_t qlen)
 	const struct wrk_http_ops *ops = &c->c_h->h_ops;
 	char job[JOB_MAX], body[JOB_MAX * 6 + 32], q[JOB_MAX * 6 + 4];
 
-	if (!c->c_loopback) {
+	/* From this machine, and from no other site's page. */
+	if (!c->c_loopback || !wrk_guard_same_origin(&c->c_req)) {
 		wrk_resp_error(c, 403, NULL);
 		return;
 	}

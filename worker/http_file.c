@@ -3,7 +3,8 @@
  * worker/http_file.c
  * Static files: a cleaned path opened under the root (http_open.c),
  * directories (301 to the slash form, index.html), the SPA fallback,
- * and the response: validators, 304, a single byte range, HEAD, and the
+ * and the response: validators (412 for a failed If-Match or
+ * If-Unmodified-Since, 304), a single byte range, HEAD, and the
  * body as a copy for small files or by sendfile from the open fd. HTML
  * with live reload on is a whole copy with the script tag (http_inject.c):
  * its own ETag, no ranges.
@@ -85,6 +86,48 @@ if_range_holds(const struct wrk_hval *v, const char *etag, const char *lm)
 	    (len == strlen(lm) && memcmp(s, lm, len) == 0);
 }
 
+/* If-Match's strong comparison (RFC 9110 13.1.1): a weak tag never holds. */
+static bool
+strong_match(const char *list, size_t len, const char *etag)
+{
+	size_t i = 0, elen = strlen(etag);
+
+	while (i < len) {
+		while (i < len &&
+		    (list[i] == ' ' || list[i] == '\t' || list[i] == ','))
+			i++;
+		if (i < len && list[i] == '*')
+			return true;
+		if (i + elen <= len && memcmp(list + i, etag, elen) == 0 &&
+		    (i + elen == len || list[i + elen] == ',' ||
+		        list[i + elen] == ' ' || list[i + elen] == '\t'))
+			return true;
+		while (i < len && list[i] != ',')
+			i++;
+	}
+	return false;
+}
+
+/*
+ * RFC 9110 13.2.2, steps 1 and 2: If-Match, or else If-Unmodified-Since,
+ * that does not hold is a 412 (a client updating what it saw must learn
+ * that it changed). An unparsable date is ignored, as the RFC says.
+ */
+static bool
+precondition_failed(const struct wrk_req *r, const char *etag, time_t mtime)
+{
+	const struct wrk_hval *im = &r->hdr[HDR_IF_MATCH];
+	const struct wrk_hval *ius = &r->hdr[HDR_IF_UNMODIFIED_SINCE];
+	time_t t;
+
+	if (hdr_given(im))
+		return im->over || !strong_match(im->v, im->len, etag);
+	if (ius->len == 0 || ius->over ||
+	    wrk_http_date_parse(ius->v, ius->len, &t) == -1)
+		return false;
+	return mtime > t;
+}
+
 static bool
 not_modified(const struct wrk_req *r, const char *etag, time_t mtime)
 {
@@ -141,6 +184,11 @@ serve(struct wrk_conn *c, int fd, const struct stat *st, const char *name)
 	if (lr)
 		wrk_inject_etag(etag, sizeof(etag));
 	wrk_http_date_fmt(st->st_mtim.tv_sec, lm);
+	if (precondition_failed(r, etag, st->st_mtim.tv_sec)) {
+		close(fd);
+		wrk_resp_error(c, 412, NULL);
+		return;
+	}
 	if (not_modified(r, etag, st->st_mtim.tv_sec)) {
 		close(fd);
 		wrk_resp_start(c, 304);

@@ -54,6 +54,12 @@ enum wrk_hdr {
 	HDR_IF_MODIFIED_SINCE,
 	HDR_RANGE,
 	HDR_IF_RANGE,
+	HDR_IF_MATCH,
+	HDR_IF_UNMODIFIED_SINCE,
+	HDR_HOST,
+	HDR_ORIGIN,
+	HDR_SEC_FETCH_SITE,
+	HDR_EXPECT,
 	HDR_COUNT
 };
 
@@ -84,6 +90,9 @@ struct wrk_req {
 	bool begun; /* a byte of this request has arrived */
 	bool headers_done;
 	bool complete;
+	/* Expect: 100-continue: answered at the head, its body unread. */
+	bool body_skipped;
+	char host[WRK_HDR_VAL]; /* the Host name, lower-cased, no port */
 };
 
 enum wrk_conn_state {
@@ -186,6 +195,13 @@ void wrk_http_file(struct wrk_conn *, char *);
 /* http_open.c: -1 with errno (EXDEV: it would leave the root) */
 int wrk_open_beneath(int rootfd, const char *rel);
 int wrk_open_beneath_proc(int rootfd, const char *rel); /* no openat2 */
+
+/* http_guard.c */
+int wrk_guard_host_split(const char *, size_t, char *, size_t);
+bool wrk_guard_host_allowed(const struct wrk_http_limits *, const char *);
+bool wrk_guard_same_origin(const struct wrk_req *);
+bool wrk_guard_hidden(const struct wrk_http_limits *, const char *);
+void wrk_guard_refuse_host(struct wrk_conn *);
 
 /* http_hold.c */
 void wrk_hold_park(struct wrk_conn *);

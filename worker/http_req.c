@@ -2,8 +2,10 @@
 /*
  * worker/http_req.c
  * Reading requests: http_parser callbacks that collect the URL and the few
- * headers we use, the limits (414, 431, 413, 505), Host (400), and routing a
- * complete request to the file, control or error responses. The parser is
+ * headers we use, the limits (414, 431, 413, 505), Host (400), Expect
+ * (answered at the head, or 417), and routing a complete request through
+ * the guards (http_guard.c: Host allowlist, hidden files) to the file,
+ * control or error responses. The parser is
  * paused after each message so that pipelined requests are answered one at a
  * time, in order; http_conn.c resumes it when the response is written.
  * While the server holds (wrk_http_hold), a request for a file is parked
@@ -11,6 +13,7 @@
  */
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include <http_parser.h>
 
@@ -21,6 +24,12 @@ static const char *const hdr_names[HDR_COUNT] = {
     [HDR_IF_MODIFIED_SINCE] = "if-modified-since",
     [HDR_RANGE] = "range",
     [HDR_IF_RANGE] = "if-range",
+    [HDR_IF_MATCH] = "if-match",
+    [HDR_IF_UNMODIFIED_SINCE] = "if-unmodified-since",
+    [HDR_HOST] = "host",
+    [HDR_ORIGIN] = "origin",
+    [HDR_SEC_FETCH_SITE] = "sec-fetch-site",
+    [HDR_EXPECT] = "expect",
 };
 
 static struct wrk_req *
@@ -141,6 +150,29 @@ on_header_value(http_parser *p, const char *at, size_t len)
 	return 0;
 }
 
+/*
+ * Expect: 100-continue (RFC 9110 10.1.1). No endpoint reads a body, so
+ * rather than a 100 and a wait, the request is answered now, from its
+ * head (the RFC lets a server send the final status before the content),
+ * and the connection ends after it: the body, if the client sends it
+ * anyway, is read and dropped by the lingering close. Anything else
+ * expected: 417.
+ */
+static void
+expect(http_parser *p, struct wrk_req *r)
+{
+	const struct wrk_hval *v = &r->hdr[HDR_EXPECT];
+
+	if (v->over || v->len != 12 || strncasecmp(v->v, "100-continue", 12))
+		r->err = 417;
+	else if ((p->flags & F_CHUNKED) ||
+	    ((p->flags & F_CONTENTLENGTH) && p->content_length > 0)) {
+		r->body_skipped = true;
+		r->complete = true;
+		http_parser_pause(p, 1);
+	}
+}
+
 static int
 on_headers_complete(http_parser *p)
 {
@@ -159,9 +191,17 @@ on_headers_complete(http_parser *p)
 	 */
 	else if (r->hosts > 1 || (p->http_minor == 1 && r->hosts == 0))
 		r->err = 400;
+	/* ... and one whose value is no uri-host[:port] ("a b/c"). */
+	else if (r->hosts == 1 &&
+	    (r->hdr[HDR_HOST].over ||
+	        wrk_guard_host_split(r->hdr[HDR_HOST].v, r->hdr[HDR_HOST].len,
+	            r->host, sizeof(r->host)) == -1))
+		r->err = 400;
 	else if ((p->flags & F_CONTENTLENGTH) &&
 	    p->content_length > WRK_BODY_MAX)
 		r->err = 413;
+	else if (r->hdr[HDR_EXPECT].len > 0 || r->hdr[HDR_EXPECT].over)
+		expect(p, r);
 	return r->err != 0 ? -1 : 0;
 }
 
@@ -226,6 +266,8 @@ wrk_req_reset(struct wrk_conn *c)
 		r->hdr[k].v[0] = '\0';
 	}
 	r->hosts = 0;
+	r->host[0] = '\0';
+	r->body_skipped = false;
 	r->query = NULL;
 	r->query_len = 0;
 	r->head_len = 0;
@@ -266,11 +308,16 @@ dispatch(struct wrk_conn *c)
 	 * the client has already sent more: that is answered too.
 	 */
 	c->c_close_after = !http_should_keep_alive(p) || p->upgrade ||
-	    (h->h_draining && c->c_roff == c->c_rlen);
+	    r->body_skipped || (h->h_draining && c->c_roff == c->c_rlen);
 	c->c_head = p->method == HTTP_HEAD;
 	if (p->method == HTTP_CONNECT) {
 		c->c_close_after = true;
 		wrk_resp_error(c, 405, "Allow: GET, HEAD");
+		return;
+	}
+	/* Files, control endpoints and the event stream alike. */
+	if (!wrk_guard_host_allowed(&h->h_lim, r->host)) {
+		wrk_guard_refuse_host(c);
 		return;
 	}
 	http_parser_url_init(&u);
@@ -295,6 +342,8 @@ dispatch(struct wrk_conn *c)
 	}
 	if (strncmp(c->c_path, "__tend/", 7) == 0)
 		wrk_http_control(c, c->c_path + 7, query, qlen);
+	else if (wrk_guard_hidden(&h->h_lim, c->c_path))
+		wrk_resp_error(c, 404, NULL); /* as if it were not there */
 	else if (p->method != HTTP_GET && p->method != HTTP_HEAD)
 		wrk_resp_error(c, 405, "Allow: GET, HEAD");
 	else if (h->h_hold && !h->h_draining)

@@ -25,6 +25,7 @@
 void
 wrk_http_limits_default(struct wrk_http_limits *l)
 {
+	memset(l, 0, sizeof(*l)); /* no extra hosts, deny or allow globs */
 	l->max_header_bytes = 8 * 1024;
 	l->max_url_bytes = 4 * 1024;
 	l->header_timeout = 10.0;

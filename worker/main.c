@@ -31,6 +31,8 @@ worker_usage(void)
 	    "usage: tend __worker --root DIR [--parent PID] [--http ADDR]\n"
 	    "       [--udp ADDR] [--udp-log FILE] [--drain-timeout S]\n"
 	    "       [--no-livereload] [--hold S | --no-hold] [--spa]\n"
+	    "       [--host NAME]... [--deny GLOB]... [--allow GLOB]...\n"
+	    "       [--status-any]\n"
 	    "  fds: 3 socketpair to the supervisor, 4 HTTP listener,\n"
 	    "  5 UDP socket (with --udp)\n");
 	return 2;
@@ -49,11 +51,21 @@ parse_args(int argc, char **argv, struct wrk *w, bool *spa)
 	    {"no-livereload", no_argument, NULL, 'n'},
 	    {"no-hold", no_argument, NULL, 'o'},
 	    {"hold", required_argument, NULL, 'O'},
+	    {"host", required_argument, NULL, 'h'},
+	    {"deny", required_argument, NULL, 'D'},
+	    {"allow", required_argument, NULL, 'A'},
+	    {"status-any", no_argument, NULL, 'S'},
 	    {"spa", no_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
+	/* No option appears more often than there are arguments. */
+	w->hosts = calloc((size_t)argc, sizeof(char *));
+	w->deny = calloc((size_t)argc, sizeof(char *));
+	w->allow = calloc((size_t)argc, sizeof(char *));
+	if (w->hosts == NULL || w->deny == NULL || w->allow == NULL)
+		fatal("calloc");
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
@@ -86,6 +98,18 @@ parse_args(int argc, char **argv, struct wrk *w, bool *spa)
 			break;
 		case 's':
 			*spa = true;
+			break;
+		case 'h':
+			w->hosts[w->nhosts++] = optarg;
+			break;
+		case 'D':
+			w->deny[w->ndeny++] = optarg;
+			break;
+		case 'A':
+			w->allow[w->nallow++] = optarg;
+			break;
+		case 'S':
+			w->status_any = true;
 			break;
 		default:
 			return -1;
@@ -193,6 +217,13 @@ wrk_main(int argc, char **argv)
 	limits.livereload = w.livereload;
 	if (w.hold_timeout > 0)
 		limits.hold_timeout = w.hold_timeout;
+	limits.hosts = w.hosts;
+	limits.nhosts = w.nhosts;
+	limits.deny = w.deny;
+	limits.ndeny = w.ndeny;
+	limits.allow = w.allow;
+	limits.nallow = w.nallow;
+	limits.status_any = w.status_any;
 	if ((w.http = wrk_http_new(
 	         w.loop, w.http_fd, w.root, &limits, &hops)) == NULL)
 		fatal("cannot serve %s", w.root);
@@ -225,5 +256,8 @@ wrk_main(int argc, char **argv)
 	ipc_wbuf_free(&w.wb);
 	free(w.rb);
 	free(w.jobs);
+	free(w.hosts);
+	free(w.deny);
+	free(w.allow);
 	return 0;
 }

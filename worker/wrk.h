@@ -47,6 +47,9 @@ struct wrk {
 	bool livereload;
 	bool hold; /* serve.hold_during_build */
 	double hold_timeout; /* its cap, s; 0: the default */
+	char **hosts, **deny, **allow; /* serve.hosts, deny, allow */
+	size_t nhosts, ndeny, nallow;
+	bool status_any; /* serve.status "any" */
 	pid_t parent;
 
 	int ipc_fd;

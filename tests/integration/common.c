@@ -66,7 +66,7 @@ expect_served(int port, int timeout_ms)
 	long t0 = now_ms();
 	size_t len;
 	char *resp = http_exchange(port,
-	    "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &len,
+	    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", &len,
 	    timeout_ms);
 
 	cr_assert(http_status(resp) == 200 && strstr(resp, "hello") != NULL,
@@ -104,7 +104,7 @@ expect_runs(const char *name, size_t want)
 int
 sse_open(int port)
 {
-	const char req[] = "GET /__tend/events HTTP/1.1\r\nHost: x\r\n\r\n";
+	const char req[] = "GET /__tend/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 	int fd = tcp_connect(port, 0);
 
 	cr_assert(fd >= 0);

@@ -92,20 +92,20 @@ Test(control, post_build_from_loopback_and_the_status_page)
 	port = tp_http_port(&tp);
 	wait_runs(1);
 	resp = http_exchange(port,
-	    "POST /__tend/build?job=build HTTP/1.1\r\nHost: x\r\n"
+	    "POST /__tend/build?job=build HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "Content-Length: 0\r\nConnection: close\r\n\r\n",
 	    &len, 5000);
 	cr_assert(http_status(resp) == 202, "%s", resp);
 	free(resp);
 	wait_runs(2);
 	resp = http_exchange(port,
-	    "POST /__tend/build?job=nope HTTP/1.1\r\nHost: x\r\n"
+	    "POST /__tend/build?job=nope HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "Content-Length: 0\r\nConnection: close\r\n\r\n",
 	    &len, 5000);
 	cr_assert(http_status(resp) == 404, "%s", resp);
 	free(resp);
 	resp = http_exchange(port,
-	    "GET /__tend/status HTTP/1.1\r\nHost: x\r\nConnection: "
+	    "GET /__tend/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: "
 	    "close\r\n\r\n",
 	    &len, 5000);
 	cr_assert(http_status(resp) == 200, "%s", resp);
@@ -175,7 +175,7 @@ Test(control, sighup_reloads_a_valid_config_and_keeps_running_on_a_bad_one)
 	 */
 	for (long end = now_ms() + 5000;;) {
 		resp = http_exchange(port,
-		    "POST /__tend/build?job=two HTTP/1.1\r\nHost: x\r\n"
+		    "POST /__tend/build?job=two HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 		    "Content-Length: 0\r\nConnection: close\r\n\r\n",
 		    &len, 5000);
 		if (http_status(resp) != 404 || now_ms() > end)
@@ -236,12 +236,12 @@ Test(control, a_reload_that_changes_the_root_hands_clients_over)
 	close(keep);
 	cr_assert(tp_wait_for(&tp, "worker stopped", 5000), "%s", tp.out);
 	resp = http_exchange(port,
-	    "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &len,
+	    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", &len,
 	    5000);
 	cr_assert(strstr(resp, "second root") != NULL, "%s", resp);
 	free(resp);
 	resp = http_exchange(port,
-	    "GET /__tend/status HTTP/1.1\r\nHost: x\r\n"
+	    "GET /__tend/status HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "Connection: close\r\n\r\n",
 	    &len, 5000);
 	cr_assert(strstr(resp, "\"name\":\"other\"") != NULL, "%s", resp);
@@ -293,7 +293,7 @@ Test(control, a_reload_during_a_reload_lets_both_old_workers_finish)
 	cr_assert(strstr(tp.out, "without saying BYE") == NULL, "%s", tp.out);
 	close(keep);
 	resp = http_exchange(port,
-	    "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &len,
+	    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", &len,
 	    5000);
 	cr_assert(strstr(resp, "third root") != NULL, "%s", resp);
 	free(resp);

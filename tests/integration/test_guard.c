@@ -123,7 +123,7 @@ Test(guard, serve_a_running_build_and_its_child_die_with_tend)
 	job = read_pid("job.pid");
 	/* /__tend/status names the running build's group, for kill -PGID. */
 	resp = http_exchange(tp_http_port(&tp),
-	    "GET /__tend/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+	    "GET /__tend/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
 	    &len, 3000);
 	snprintf(want, sizeof(want), "\"pgid\":%d", (int)job);
 	cr_assert(resp != NULL && strstr(resp, want) != NULL, "no %s in:\n%s",

@@ -64,7 +64,7 @@ slow_conn_state(int fd)
 Test(hostile, slowloris_is_cut_at_the_header_timeout_and_never_starves)
 {
 	enum { N = 200, SECONDS = 13 };
-	static const char head[] = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+	static const char head[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
 	int fds[N], state[N] = {0}, port, cut = 0, other = 0;
 	long worst = 0, served = 0;
 
@@ -217,7 +217,7 @@ Test(hostile, fifty_pipelined_requests_get_fifty_responses_in_order)
 		snprintf(body, sizeof(body), "pipelined %d\n", i);
 		tmp_write(dir, name, body);
 		off += (size_t)snprintf(req + off, 128,
-		    "GET /p%d.txt HTTP/1.1\r\nHost: x\r\n%s\r\n", i,
+		    "GET /p%d.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n", i,
 		    i == N - 1 ? "Connection: close\r\n" : "");
 	}
 	it_start(serve_args, true);
@@ -288,22 +288,22 @@ Test(hostile, malformed_requests_get_their_status_and_never_hurt_others)
 		int a, b, c; /* acceptable statuses; -1 is a close */
 		size_t len; /* 0: strlen(req) */
 	} cases[] = {
-	    {"method FOO", "FOO / HTTP/1.1\r\nHost: x\r\n\r\n", 501, 405, 501,
+	    {"method FOO", "FOO / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 501, 405, 501,
 	        0},
-	    {"method BREW", "BREW / HTTP/1.1\r\nHost: x\r\n\r\n", 501, 405, 501,
+	    {"method BREW", "BREW / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 501, 405, 501,
 	        0},
-	    {"method get (lowercase)", "get / HTTP/1.1\r\nHost: x\r\n\r\n", 501,
+	    {"method get (lowercase)", "get / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 501,
 	        405, 400, 0},
-	    {"method DELETE", "DELETE / HTTP/1.1\r\nHost: x\r\n\r\n", 405, 501,
+	    {"method DELETE", "DELETE / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 405, 501,
 	        405, 0},
 	    {"method PUT",
-	        "PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 405,
+	        "PUT / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n", 405,
 	        501, 405, 0},
-	    {"version HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, 400,
+	    {"version HTTP/2.0", "GET / HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n", 505, 400,
 	        -1, 0},
-	    {"version HTTP/0.9", "GET / HTTP/0.9\r\nHost: x\r\n\r\n", 505, 400,
+	    {"version HTTP/0.9", "GET / HTTP/0.9\r\nHost: 127.0.0.1\r\n\r\n", 505, 400,
 	        -1, 0},
-	    {"version HTTP/1.9", "GET / HTTP/1.9\r\nHost: x\r\n\r\n", 505, 400,
+	    {"version HTTP/1.9", "GET / HTTP/1.9\r\nHost: 127.0.0.1\r\n\r\n", 505, 400,
 	        -1, 0},
 	    {"HTTP/0.9 simple request", "GET /\r\n\r\n", 400, 505, -1, 0},
 	    {"TLS hello", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 400,
@@ -329,14 +329,14 @@ Test(hostile, malformed_requests_get_their_status_and_never_hurt_others)
 		    cases[i].what);
 	}
 	/* A 16 KiB header: 431. */
-	int n = snprintf(req, 256, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: ");
+	int n = snprintf(req, 256, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ");
 	memset(req + n, 'a', big);
 	memcpy(req + n + big, "\r\n\r\n", 5);
 	st = hostile_status(port, "16 KiB header", req, strlen(req));
 	cr_expect(st == 431, "a 16 KiB header got %d", st);
 	cr_assert(http_get_on(keep, "/", NULL) == 200);
 	/* 300 headers of 60 bytes: 431 as well. */
-	n = snprintf(req, 256, "GET / HTTP/1.1\r\nHost: x\r\n");
+	n = snprintf(req, 256, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n");
 	for (int i = 0; i < 300 && (size_t)n + 64 < big; i++)
 		n += snprintf(req + n, 64, "X-H%d: %050d\r\n", i, i);
 	n += snprintf(req + n, 8, "\r\n");
@@ -347,7 +347,7 @@ Test(hostile, malformed_requests_get_their_status_and_never_hurt_others)
 	n = snprintf(req, 8, "GET /");
 	memset(req + n, 'u', 5000);
 	n += 5000;
-	n += snprintf(req + n, 64, " HTTP/1.1\r\nHost: x\r\n\r\n");
+	n += snprintf(req + n, 64, " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 	st = hostile_status(port, "5000-byte URL", req, (size_t)n);
 	cr_expect(st == 414, "a 5000-byte URL got %d", st);
 	cr_assert(http_get_on(keep, "/", NULL) == 200);
@@ -369,9 +369,9 @@ Test(hostile, malformed_requests_get_their_status_and_never_hurt_others)
 Test(hostile, a_garbled_protocol_name_is_refused)
 {
 	static const char *const reqs[] = {
-	    "GET / HTXP/1.1\r\nHost: x\r\n\r\n",
-	    "GET / XTTP/1.1\r\nHost: x\r\n\r\n",
-	    "GET / HTTX/1.1\r\nHost: x\r\n\r\n",
+	    "GET / HTXP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+	    "GET / XTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+	    "GET / HTTX/1.1\r\nHost: 127.0.0.1\r\n\r\n",
 	};
 	int port, st;
 

@@ -30,7 +30,7 @@ post_build(int port, const char *name)
 	size_t len;
 
 	snprintf(req, sizeof(req),
-	    "POST /__tend/build?job=%s HTTP/1.1\r\nHost: x\r\n"
+	    "POST /__tend/build?job=%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "Content-Length: 0\r\nConnection: close\r\n\r\n",
 	    name);
 	resp = http_exchange(port, req, &len, 5000);

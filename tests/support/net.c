@@ -107,7 +107,7 @@ http_get_on(int fd, const char *path, bool *closed)
 	int len;
 
 	len = snprintf(
-	    req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	    req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path);
 	if (len < 0 || (size_t)len >= sizeof(req) ||
 	    send(fd, req, (size_t)len, MSG_NOSIGNAL) != len)
 		return -1;

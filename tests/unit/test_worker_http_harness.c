@@ -195,6 +195,16 @@ child_main(
 	lim.spa = o->spa;
 	lim.livereload = o->livereload;
 	lim.hold_timeout = o->hold_timeout;
+	{
+		static char *const t[] = {"t"};
+		lim.hosts = o->hosts != NULL ? o->hosts : t;
+		lim.nhosts = o->hosts != NULL ? o->nhosts : 1;
+	}
+	lim.deny = o->deny;
+	lim.ndeny = o->ndeny;
+	lim.allow = o->allow;
+	lim.nallow = o->nallow;
+	lim.status_any = o->status_any;
 	memset(&ops, 0, sizeof(ops));
 	ops.trigger_build = child_trigger;
 	ops.status_json = child_status;

@@ -27,6 +27,14 @@ struct srv_opts {
 	bool livereload;
 	double hold_timeout; /* 0: the server's default */
 	int spare_fds; /* > 0: RLIMIT_NOFILE = fds open at start + this */
+	/* serve.hosts (NULL: just "t", the name the tests send), deny, allow */
+	char *const *hosts;
+	size_t nhosts;
+	char *const *deny;
+	size_t ndeny;
+	char *const *allow;
+	size_t nallow;
+	bool status_any;
 };
 
 struct srv {
