@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +94,45 @@ cfg_syntax(struct cfg_err *err, const char *buf, size_t off, const char *msg)
 }
 
 /*
+ * The offset of the first byte that is not UTF-8 (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), or len. RFC 8259 8.1:
+ * JSON text is UTF-8, and cJSON would pass other bytes into strings.
+ */
+static size_t
+utf8_bad(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n = c < 0x80          ? 0
+		    : c >= 0xc2 && c <= 0xdf ? 1
+		    : c >= 0xe0 && c <= 0xef ? 2
+		    : c >= 0xf0 && c <= 0xf4 ? 3
+		                             : 4;
+		unsigned char lo = 0x80, hi = 0xbf;
+
+		if (n == 4)
+			return i;
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong */
+		else if (c == 0xed)
+			hi = 0x9f; /* surrogates */
+		else if (c == 0xf0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f; /* past U+10FFFF */
+		if (n > 0 && (i + 1 >= len || s[i + 1] < lo || s[i + 1] > hi))
+			return i;
+		for (size_t k = 2; k <= n; k++)
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/*
  * The offset of the first comma that only whitespace separates from a
  * closing '}' or ']' (comments are blank by now), outside strings; len if
  * none. JSON allows no trailing comma, JavaScript does: the commonest
@@ -147,6 +187,14 @@ cfg_parse_text(const char *buf, size_t len, struct cfg_err *err)
 	if ((nul = memchr(buf, '\0', len)) != NULL) {
 		cfg_syntax(
 		    err, buf, (size_t)(nul - buf), "unexpected NUL byte");
+		return NULL;
+	}
+	if ((bad = utf8_bad((const unsigned char *)buf, len)) < len) {
+		char msg[64];
+		snprintf(msg, sizeof(msg),
+		    "invalid UTF-8 (byte 0x%02x); JSON text is UTF-8",
+		    (unsigned char)buf[bad]);
+		cfg_syntax(err, buf, bad, msg);
 		return NULL;
 	}
 	if ((text = malloc(len + 1)) == NULL) {

@@ -320,6 +320,25 @@ Test(control, a_bad_config_is_exit_2_and_starts_nothing)
 	expect_no_process_left();
 }
 
+/* RFC 8259: JSON text is UTF-8. A Latin-1 byte is named, nothing runs. */
+Test(control, invalid_utf8_in_tend_json_is_exit_2_naming_the_line)
+{
+	const char *args[] = {NULL};
+
+	tmp_write(dir, "tend.json",
+	    "{ \"jobs\": {\n  \"site\": { \"cmd\": \"touch built; echo "
+	    "caf\xe9\" } } }");
+	it_start(args, false);
+	cr_assert(tp_wait_exit(&tp, 5000));
+	cr_assert(WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 2,
+	    "status 0x%x; %s", tp.status, tp.out);
+	cr_assert(strstr(tp.out, "tend.json:2:") != NULL, "%s", tp.out);
+	cr_assert(strstr(tp.out, "invalid UTF-8 (byte 0xe9)") != NULL, "%s",
+	    tp.out);
+	cr_assert(!tmp_exists(dir, "built"));
+	expect_no_process_left();
+}
+
 Test(control, a_udp_log_without_udp_is_an_error_in_a_file_and_on_the_cli)
 {
 	const char *none[] = {NULL};

@@ -112,3 +112,34 @@ Test(config_reload, hold_during_build_is_seconds_true_or_false)
 	    "serve.hold_during_build",
 	    "expected a number of seconds > 0, true or false");
 }
+
+/* RFC 8259 8.1: JSON text is UTF-8; the error names line and column. */
+Test(config_reload, invalid_utf8_is_an_error_naming_the_line)
+{
+	const char *bad[] = {
+	    "{\n  \"jobs\": {\"a\": {\"cmd\": \"echo \xff\"}}}",
+	    "{\n  \"jobs\": {\"a\": {\"cmd\": \"echo \xc0\xaf\"}}}", /* overlong
+	                                                              */
+	    "{\n  \"jobs\": {\"a\": {\"cmd\": \"echo \xed\xa0\x80\"}}}", /* D800
+	                                                                  */
+	    "{\n  \"jobs\": {\"a\": {\"cmd\": \"echo \xf4\x90\x80\x80\"}}}",
+	    "{\n  \"jobs\": {\"a\": {\"cmd\": \"echo \xe2\x82\"}}}", /* cut */
+	};
+	struct cfg_err err;
+	struct cfg c;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert(eq(int,
+		    cfg_load_buf("tend.json", bad[i], strlen(bad[i]), &c, &err),
+		    -1));
+		cr_assert(eq(int, err.e_line, 2), "%s", bad[i]);
+		cr_assert(eq(int, err.e_col, 31), "%zu: col %d", i, err.e_col);
+		cr_assert(strstr(err.e_msg, "invalid UTF-8") != NULL, "%s",
+		    err.e_msg);
+	}
+	/* Valid multi-byte text, a BOM-less file, is fine. */
+	load_ok("{\"jobs\": {\"a\": {\"cmd\": \"echo h\xc3\xa9 \xe2\x82\xac "
+	        "\xf0\x9f\x98\x80\"}}}",
+	    &c);
+	cfg_free(&c);
+}
