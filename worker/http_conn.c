@@ -4,7 +4,9 @@
  * One client connection: its watchers, the state machine that alternates
  * reading a request and writing its response (keep-alive, pipelining),
  * the timers (head, idle, stalled write, event-stream ping, linger), the
- * graceful end (lingering close) and the hard close.
+ * graceful end (lingering close) and the hard close. Memory follows the
+ * state: a request's block and the output buffer are taken when needed
+ * and given back when the connection goes idle.
  *
  * c_tmo is one timer whose meaning follows the state: CS_READ idle ->
  * keepalive_timeout (or header_timeout before the first request), CS_READ
@@ -21,6 +23,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,14 +75,6 @@ wrk_conn_new(
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	c->c_req.url = malloc(wrk_http_url_cap(h) + 1);
-	c->c_path = malloc(wrk_http_url_cap(h) + 32);
-	if (c->c_req.url == NULL || c->c_path == NULL) {
-		free(c->c_req.url);
-		free(c->c_path);
-		free(c);
-		return NULL;
-	}
 	c->c_h = h;
 	c->c_fd = fd;
 	c->c_ffd = -1;
@@ -98,6 +93,8 @@ wrk_conn_new(
 	LIST_INSERT_HEAD(&h->h_conns, c, c_link);
 	h->h_nconns++;
 	h->h_connections++;
+	if (h->h_nconns > h->h_peak_conns)
+		h->h_peak_conns = h->h_nconns;
 	ev_io_start(h->h_loop, &c->c_rio);
 	wrk_conn_timer(c, h->h_lim.header_timeout);
 	return c;
@@ -112,6 +109,74 @@ wrk_conn_timer(struct wrk_conn *c, double secs)
 	}
 	c->c_tmo.repeat = secs;
 	ev_timer_again(c->c_h->h_loop, &c->c_tmo);
+}
+
+/*
+ * The request's block (see struct wrk_req): header values, Host name,
+ * URL, cleaned path and read buffer. Taken when bytes arrive on a
+ * connection that has none.
+ */
+static int
+mem_take(struct wrk_conn *c)
+{
+	size_t cap = wrk_http_url_cap(c->c_h);
+	size_t hdrs = HDR_COUNT * sizeof(struct wrk_hval);
+	char *m;
+
+	if (c->c_mem != NULL)
+		return 0;
+	if ((m = malloc(hdrs + WRK_HDR_VAL + (cap + 1) + (cap + 32) +
+	         WRK_RBUF_SIZE)) == NULL)
+		return -1;
+	c->c_mem = m;
+	c->c_req.hdr = (struct wrk_hval *)(void *)m;
+	c->c_req.host = m + hdrs;
+	c->c_req.url = c->c_req.host + WRK_HDR_VAL;
+	c->c_path = c->c_req.url + cap + 1;
+	c->c_rbuf = c->c_path + cap + 32;
+	for (int k = 0; k < HDR_COUNT; k++) {
+		c->c_req.hdr[k].len = 0;
+		c->c_req.hdr[k].over = false;
+		c->c_req.hdr[k].v[0] = '\0';
+	}
+	c->c_req.host[0] = c->c_req.url[0] = '\0';
+	return 0;
+}
+
+static void
+mem_free(struct wrk_conn *c)
+{
+	free(c->c_mem);
+	c->c_mem = NULL;
+	c->c_req.hdr = NULL;
+	c->c_req.host = c->c_req.url = c->c_path = c->c_rbuf = NULL;
+	c->c_roff = c->c_rlen = 0;
+}
+
+/* Output all sent: its buffer goes too (the next response takes one). */
+static void
+wbuf_free(struct wrk_conn *c)
+{
+	if (c->c_woff < c->c_wlen)
+		return;
+	free(c->c_wbuf);
+	c->c_wbuf = NULL;
+	c->c_wcap = c->c_woff = c->c_wlen = 0;
+}
+
+/*
+ * Glibc keeps freed memory for reuse; after a crowd of clients left, give
+ * it back to the system (malloc_trim also returns free pages inside the
+ * heap) when the count has fallen to a quarter of its peak, or to none.
+ */
+static void
+trim_after_close(struct wrk_http *h)
+{
+	if (h->h_peak_conns >= 64 &&
+	    (h->h_nconns == 0 || h->h_nconns <= h->h_peak_conns / 4)) {
+		malloc_trim(0);
+		h->h_peak_conns = h->h_nconns;
+	}
 }
 
 /* Closes the connection now; cut says a response was left unfinished. */
@@ -132,9 +197,9 @@ wrk_conn_close(struct wrk_conn *c, bool cut)
 	LIST_REMOVE(c, c_link);
 	h->h_nconns--;
 	free(c->c_wbuf);
-	free(c->c_req.url);
-	free(c->c_path);
+	free(c->c_mem);
 	free(c);
+	trim_after_close(h);
 }
 
 /* A request received or a response not yet fully written. */
@@ -161,7 +226,7 @@ wrk_conn_end(struct wrk_conn *c)
 	    (ioctl(c->c_fd, FIONREAD, &pending) == 0 && pending > 0)) {
 		shutdown(c->c_fd, SHUT_WR);
 		c->c_st = CS_LINGER;
-		c->c_roff = c->c_rlen = 0;
+		mem_free(c); /* what comes now is read and dropped */
 		ev_io_stop(c->c_h->h_loop, &c->c_wio);
 		ev_io_start(c->c_h->h_loop, &c->c_rio);
 		wrk_conn_timer(c, WRK_LINGER);
@@ -219,11 +284,17 @@ flush(struct wrk_conn *c)
 static ssize_t
 conn_recv(struct wrk_conn *c)
 {
-	char *dst = c->c_rbuf;
-	size_t room = sizeof(c->c_rbuf);
+	char bin[4096], *dst = bin;
+	size_t room = sizeof(bin);
 	ssize_t n;
 
 	if (c->c_st == CS_READ) {
+		if (mem_take(c) == -1) {
+			wrk_conn_close(c, false);
+			return -1;
+		}
+		dst = c->c_rbuf;
+		room = WRK_RBUF_SIZE;
 		if (c->c_roff > 0) {
 			memmove(c->c_rbuf, c->c_rbuf + c->c_roff,
 			    c->c_rlen - c->c_roff);
@@ -292,16 +363,15 @@ wrk_conn_drive(struct wrk_conn *c)
 			if (c->c_st == CS_SSE) {
 				if (c->c_close_after)
 					wrk_conn_end(c);
+				else
+					wbuf_free(c);
 				return;
 			}
 			h->h_requests++;
-			/* One big injected page must not pin megabytes. */
-			if (c->c_wcap > WRK_WBUF_KEEP) {
-				free(c->c_wbuf);
-				c->c_wbuf = NULL;
-				c->c_wcap = 0;
-			}
+			wbuf_free(c);
 			if (c->c_sse && !c->c_close_after) {
+				/* An open page's stream: idle from now on. */
+				mem_free(c);
 				c->c_st = CS_SSE;
 				ev_io_start(loop, &c->c_rio);
 				wrk_conn_timer(c, WRK_SSE_PING);
@@ -313,6 +383,9 @@ wrk_conn_drive(struct wrk_conn *c)
 			}
 			wrk_req_reset(c);
 			c->c_st = CS_READ;
+			if (!c->c_req.begun)
+				mem_free(
+				    c); /* idle keep-alive: its struct only */
 			wrk_conn_timer(c,
 			    c->c_req.begun ? h->h_lim.header_timeout
 			                   : h->h_lim.keepalive_timeout);

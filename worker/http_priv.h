@@ -41,7 +41,7 @@
 #define WRK_FD_HEADROOM 16 /* fds kept free for opening files */
 #define WRK_SEND_CHUNK (8u << 20) /* sendfile bytes per turn, for fairness */
 #define WRK_HDR_VAL 512 /* captured header value, longer ignored */
-#define WRK_WBUF_KEEP (64 * 1024) /* output buffer kept between responses */
+
 #define WRK_INJECT_MAX (8u << 20) /* larger HTML is sent unmodified */
 
 /* What live reload puts into HTML: before the last </body>, or at the end. */
@@ -69,15 +69,22 @@ struct wrk_hval {
 	bool over; /* too long: treated as absent */
 };
 
+/*
+ * What a request needs only while it is read and answered: the header
+ * values, the URL, the cleaned path and the read buffer live in one
+ * block (struct wrk_conn's c_mem) taken at the first byte and given back
+ * when the connection goes idle, so an idle keep-alive or event-stream
+ * client costs its struct wrk_conn alone.
+ */
 struct wrk_req {
-	char *url; /* max_url_bytes + 1 */
+	char *url; /* max_url_bytes + 1, in c_mem */
 	size_t url_len;
 	char field[32]; /* current header name, lower-cased */
 	size_t field_len;
 	bool field_over;
 	bool in_value;
 	int cur; /* enum wrk_hdr of the value being read, or -1 */
-	struct wrk_hval hdr[HDR_COUNT];
+	struct wrk_hval *hdr; /* [HDR_COUNT], in c_mem */
 	unsigned hosts; /* Host header lines seen */
 	const char *query; /* in url, without the '?'; NULL when none */
 	size_t query_len;
@@ -92,7 +99,7 @@ struct wrk_req {
 	bool complete;
 	/* Expect: 100-continue: answered at the head, its body unread. */
 	bool body_skipped;
-	char host[WRK_HDR_VAL]; /* the Host name, lower-cased, no port */
+	char *host; /* [WRK_HDR_VAL]: the Host name, lower-cased, no port */
 };
 
 enum wrk_conn_state {
@@ -114,7 +121,8 @@ struct wrk_conn {
 	enum wrk_conn_state c_st;
 	http_parser c_parser;
 	struct wrk_req c_req;
-	char *c_path; /* scratch for the cleaned path, max_url_bytes + 32 */
+	char *c_path; /* the cleaned path, max_url_bytes + 32, in c_mem */
+	void *c_mem; /* the request's block (wrk_req), NULL while idle */
 	/* output: c_wbuf first, then c_fleft bytes of c_ffd from c_foff */
 	char *c_wbuf;
 	size_t c_wcap, c_woff, c_wlen;
@@ -129,7 +137,7 @@ struct wrk_conn {
 	unsigned c_visit; /* see wrk_http_visit */
 	char c_peer[64];
 	size_t c_roff, c_rlen;
-	char c_rbuf[WRK_RBUF_SIZE];
+	char *c_rbuf; /* WRK_RBUF_SIZE, in c_mem */
 };
 
 struct wrk_http {
@@ -145,6 +153,7 @@ struct wrk_http {
 	LIST_HEAD(, wrk_conn) h_conns;
 	TAILQ_HEAD(, wrk_conn) h_held; /* parked requests, oldest first */
 	size_t h_nconns;
+	size_t h_peak_conns; /* since memory was last trimmed */
 	uint64_t h_requests;
 	uint64_t h_connections;
 	uint64_t h_cut;

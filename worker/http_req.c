@@ -195,7 +195,7 @@ on_headers_complete(http_parser *p)
 	else if (r->hosts == 1 &&
 	    (r->hdr[HDR_HOST].over ||
 	        wrk_guard_host_split(r->hdr[HDR_HOST].v, r->hdr[HDR_HOST].len,
-	            r->host, sizeof(r->host)) == -1))
+	            r->host, WRK_HDR_VAL) == -1))
 		r->err = 400;
 	else if ((p->flags & F_CONTENTLENGTH) &&
 	    p->content_length > WRK_BODY_MAX)
@@ -251,22 +251,24 @@ void
 wrk_req_reset(struct wrk_conn *c)
 {
 	struct wrk_req *r = &c->c_req;
-	char *url = r->url;
 	int k;
 
 	r->url_len = 0;
-	url[0] = '\0';
 	r->field_len = 0;
 	r->field_over = false;
 	r->in_value = false;
 	r->cur = -1;
-	for (k = 0; k < HDR_COUNT; k++) {
-		r->hdr[k].len = 0;
-		r->hdr[k].over = false;
-		r->hdr[k].v[0] = '\0';
+	/* An idle connection has no block (http_conn.c: mem_take). */
+	if (c->c_mem != NULL) {
+		r->url[0] = '\0';
+		r->host[0] = '\0';
+		for (k = 0; k < HDR_COUNT; k++) {
+			r->hdr[k].len = 0;
+			r->hdr[k].over = false;
+			r->hdr[k].v[0] = '\0';
+		}
 	}
 	r->hosts = 0;
-	r->host[0] = '\0';
 	r->body_skipped = false;
 	r->query = NULL;
 	r->query_len = 0;

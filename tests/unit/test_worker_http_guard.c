@@ -89,9 +89,12 @@ set(struct wrk_hval *v, const char *s)
 
 Test(http_guard, state_changes_come_from_the_same_origin_or_no_browser)
 {
+	struct wrk_hval hdrs[HDR_COUNT];
 	struct wrk_req r;
 
 	memset(&r, 0, sizeof(r));
+	memset(hdrs, 0, sizeof(hdrs));
+	r.hdr = hdrs;
 	set(&r.hdr[HDR_HOST], "127.0.0.1:8000");
 	cr_assert(wrk_guard_same_origin(&r)); /* curl: no Origin */
 	set(&r.hdr[HDR_ORIGIN], "http://127.0.0.1:8000");
