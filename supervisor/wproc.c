@@ -164,7 +164,7 @@ handle_msg(struct wproc *w, const struct ipc_msg *m)
 		w->w_bye_signo = m->u.bye.signo;
 		log_info(
 		    "worker stopped: %llu requests answered, %llu datagrams "
-		    "handled, %llu connections cut",
+		    "handled, %llu responses cut",
 		    (unsigned long long)m->u.bye.requests,
 		    (unsigned long long)m->u.bye.datagrams,
 		    (unsigned long long)m->u.bye.cut);

@@ -114,6 +114,8 @@ struct wrk_http_stats {
 	uint64_t connections; /* accepted */
 	uint64_t cut; /* closed with a response unfinished */
 	size_t open; /* open now */
+	size_t sending; /* responses being written now */
+	uint64_t unsent; /* their bytes not yet written */
 };
 void wrk_http_stats(const struct wrk_http *h, struct wrk_http_stats *st);
 

@@ -288,6 +288,8 @@ wrk_http_cut(struct wrk_http *h)
 void
 wrk_http_stats(const struct wrk_http *h, struct wrk_http_stats *st)
 {
+	const struct wrk_conn *c;
+
 	memset(st, 0, sizeof(*st));
 	if (h == NULL)
 		return;
@@ -295,6 +297,11 @@ wrk_http_stats(const struct wrk_http *h, struct wrk_http_stats *st)
 	st->connections = h->h_connections;
 	st->cut = h->h_cut;
 	st->open = h->h_nconns;
+	LIST_FOREACH(c, &h->h_conns, c_link)
+	if (c->c_st == CS_WRITE) {
+		st->sending++;
+		st->unsent += (c->c_wlen - c->c_woff) + c->c_fleft;
+	}
 }
 
 void

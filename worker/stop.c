@@ -63,6 +63,25 @@ wrk_http_drained_cb(void *arg)
 		finish(w);
 }
 
+/*
+ * A stop that waits for responses still being written says so, with how
+ * long it may wait: the promise "every accepted request is answered" is
+ * bounded by serve.drain_timeout.
+ */
+static void
+say_waiting(struct wrk *w, bool handoff)
+{
+	struct wrk_http_stats hs;
+
+	wrk_http_stats(w->http, &hs);
+	if (handoff || w->http_drained || hs.sending == 0)
+		return;
+	log_info("waiting for %zu response%s (%.1f MiB still to send, at "
+	         "most %g s); Ctrl-C again to cut",
+	    hs.sending, hs.sending == 1 ? "" : "s",
+	    (double)hs.unsent / (1024.0 * 1024.0), w->drain_timeout);
+}
+
 static void
 begin_drain(struct wrk *w, bool handoff)
 {
@@ -79,6 +98,7 @@ begin_drain(struct wrk *w, bool handoff)
 		close(w->http_fd);
 		w->http_fd = -1;
 	}
+	say_waiting(w, handoff);
 }
 
 void

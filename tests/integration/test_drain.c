@@ -31,7 +31,8 @@ Test(drain, a_slow_download_in_flight_arrives_complete)
 	cr_assert(port > 0);
 	fd = tcp_connect(port, 32 * 1024);
 	cr_assert(fd >= 0);
-	snprintf(req, sizeof(req), "GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+	snprintf(req, sizeof(req),
+	    "GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 	cr_assert(send(fd, req, strlen(req), 0) > 0);
 
 	/* Read slowly; Ctrl-C when about a tenth has arrived. */
@@ -73,6 +74,10 @@ Test(drain, a_slow_download_in_flight_arrives_complete)
 	cr_assert(got == BIG, "got %zu of %d bytes", got, BIG);
 	cr_assert(strstr(head, "200 OK") != NULL);
 	expect_exit_by_signal(SIGINT);
+	/* The stop said what it waited for, and that it is bounded. */
+	cr_assert(
+	    strstr(tp.out, "waiting for 1 response (") != NULL, "%s", tp.out);
+	cr_assert(strstr(tp.out, "0 responses cut") != NULL, "%s", tp.out);
 	expect_no_process_left();
 	free(data);
 }

@@ -152,7 +152,7 @@ Test(held, ctrl_c_mid_build_answers_held_requests_from_the_finished_site)
 	cr_assert(took < 100, "refused after %ld ms", took);
 	cr_assert(pid_alive(tp.pid), "tend was gone already: no real check");
 	expect_exit_by_signal(SIGINT);
-	cr_assert(strstr(tp.out, "0 connections cut") != NULL, "%s", tp.out);
+	cr_assert(strstr(tp.out, "0 responses cut") != NULL, "%s", tp.out);
 	cr_assert(lines_with("db.log", "signal SIGTERM") == 1);
 	expect_no_process_left();
 }
