@@ -266,6 +266,10 @@ void wproc_stop_retiring(struct sup *s, enum ipc_stop_level level);
 void wproc_kill_retiring(struct sup *s);
 void wproc_reconfigure(struct sup *s); /* after a reload */
 
+/* wnews.c: what the worker is told about the jobs */
+void wproc_announce_jobs(struct sup *s, struct wproc *w);
+void wproc_restore_state(struct sup *s, struct wproc *w);
+
 /* wargs.c: the worker's command line */
 char **wargs_build(struct sup *s); /* NULL: out of memory */
 void wargs_free(char **argv);
