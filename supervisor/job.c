@@ -267,8 +267,8 @@ job_start(struct job *j)
 	j->j_runs++;
 	output_reset_tail(&j->j_output);
 	snprintf(tend_job, sizeof(tend_job), "TEND_JOB=%s", c->j_name);
-	if (pipe2(p, O_CLOEXEC) == -1 || (p[0] = sup_fd_high(p[0])) < 0 ||
-	    (p[1] = sup_fd_high(p[1])) < 0)
+	if (pipe2(p, O_CLOEXEC) == -1 || (p[0] = fd_move_high(p[0])) < 0 ||
+	    (p[1] = fd_move_high(p[1])) < 0)
 		goto fail;
 	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
 		goto fail;

@@ -27,20 +27,6 @@
 #define SWEEP_POLL 0.01 /* s between looks at our children */
 #define SWEEP_TERM_FOR 1.0 /* s of SIGTERM before SIGKILL */
 
-int
-sup_fd_high(int fd)
-{
-	int nfd;
-
-	if (fd < 0)
-		return -1;
-	if (fd >= 10)
-		return fd;
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 10);
-	close(fd);
-	return nfd;
-}
-
 static void
 close_listeners(struct sup *s)
 {

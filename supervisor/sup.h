@@ -16,6 +16,8 @@
 #include <ev.h>
 
 #include "config.h"
+#include "fd.h"
+#include "listen.h"
 #include "guard.h"
 #include "ipc.h"
 #include "output.h"
@@ -187,7 +189,6 @@ struct sup {
 int sup_run(struct sup *s); /* returns the exit code, or re-raises */
 void sup_check_idle(struct sup *s);
 void sup_stop_event(struct sup *s, enum stop_event ev, int signo);
-int sup_fd_high(int fd); /* move fd to >= 10, close-on-exec */
 
 /* reload.c: the job table, and SIGHUP */
 int sup_jobs_make(struct sup *s); /* from s->cfg, at start-up */
@@ -274,9 +275,5 @@ void wproc_restore_state(struct sup *s, struct wproc *w);
 char **wargs_build(struct sup *s); /* NULL: out of memory */
 void wargs_free(char **argv);
 char *wargs_key(char *const *argv, size_t *lenp); /* to compare two */
-
-/* listen.c */
-int listen_tcp(const char *hostport, char *bound, size_t boundsize);
-int listen_udp(const char *hostport, char *bound, size_t boundsize);
 
 #endif

@@ -373,7 +373,7 @@ wproc_start(struct sup *s)
 		return -1;
 	}
 	w->w_fd = sv[0];
-	if ((sv[1] = sup_fd_high(sv[1])) < 0) {
+	if ((sv[1] = fd_move_high(sv[1])) < 0) {
 		wproc_free(w);
 		return -1;
 	}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/exec_watch.c
+ * supervisor/exec/exec_watch.c
  * `tend exec --watch PATH`: the recursive watcher (watch.c, with tend's
  * default ignores and the .gitignore files it meets), the --watch paths
  * as globs (a plain path means its whole tree), and the debounce of

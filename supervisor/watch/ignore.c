@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/ignore.c
+ * supervisor/watch/ignore.c
  * The ignore rules a watcher applies, with gitignore semantics: parsing a
  * rule, reading a .gitignore, and deciding whether a path is ignored. Owns
  * the rule list; the only I/O is reading .gitignore files.

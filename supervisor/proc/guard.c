@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/guard.c
+ * supervisor/proc/guard.c
  * The guard process (guard.h). tend tells it, one int32 per write on a
  * pipe, +pgid when a job's group starts and -pgid when it is gone. EOF on
  * the pipe means tend died without cleaning up (SIGKILL, a crash): the

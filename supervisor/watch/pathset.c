@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/pathset.c
+ * supervisor/watch/pathset.c
  * The set behind "what changed": linear lookups are fine at this size.
  */
 #include <stdio.h>

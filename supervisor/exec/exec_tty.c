@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/exec_tty.c
+ * supervisor/exec/exec_tty.c
  * `tend exec` and the terminal. Without --watch, when tend is in the
  * terminal's foreground, the command's process group is made the
  * foreground right after spawn: it reads the terminal and gets Ctrl-C and

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/sweep.h
+ * supervisor/proc/sweep.h
  * No process outlives tend: signal every child we have (as a subreaper,
  * every orphan our children left behind). And tend's own last step after
  * a stop by signal: die of that signal.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/ignore.h
+ * supervisor/watch/ignore.h
  * Which changed paths a watcher must not act on: tend's defaults (VCS
  * directories, editor temp files), the user's `ignore` list and the
  * .gitignore files met while walking the tree, with gitignore semantics.

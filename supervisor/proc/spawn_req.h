@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/spawn_req.h
+ * supervisor/proc/spawn_req.h
  * Start a child cleanly: vfork and exec with an empty signal mask, default
  * dispositions, chosen fds dup'ed into place and everything else closed
  * by close-on-exec.

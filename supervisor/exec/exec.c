@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/exec.c
+ * supervisor/exec/exec.c
  * `tend exec`: set up (subreaper, signals, terminal, watcher), start the
  * command, run the loop, and decide what each end of a run leads to:
  * a rerun (a change), a restart after a failure (backoff), waiting for

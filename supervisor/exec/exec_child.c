@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/exec_child.c
+ * supervisor/exec/exec_child.c
  * One run of `tend exec`'s command, from spawn until its last process is
  * gone. A run is its main process, the process group it leads, and the
  * orphans it leaves (reparented to tend, the subreaper). When the main

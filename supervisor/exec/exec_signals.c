@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/exec_signals.c
+ * supervisor/exec/exec_signals.c
  * What each signal tend receives means under `tend exec`: the forwarding
  * table. Every signal here is an ev_signal watcher, so it is handled in
  * the loop, never in a handler; being handled also matters as PID 1, where

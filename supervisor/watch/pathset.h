@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/pathset.h
+ * supervisor/watch/pathset.h
  * A small set of changed paths, in arrival order, without duplicates and
  * bounded: past PATHSET_MAX it only counts (a `git checkout` of 50,000
  * files must not cost 50,000 strings to report).

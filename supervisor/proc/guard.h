@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/guard.h
+ * supervisor/proc/guard.h
  * The dead man's switch: a small forked child that outlives a SIGKILL of
  * tend just long enough to kill the process groups of the jobs that were
  * running. PR_SET_PDEATHSIG takes a job's main process along; the guard

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/sweep.c
+ * supervisor/proc/sweep.c
  * Find our children: as a child subreaper we inherit every orphan a job
  * leaves behind (a daemonising build, a straggler that called setsid), so
  * signalling our children until none is left means no process outlives

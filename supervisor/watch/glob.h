@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/glob.h
+ * supervisor/watch/glob.h
  * Path globs for `watch` and `ignore`: matching a relative, '/'-separated
  * path (no leading "./") against a pattern, the directory a pattern needs
  * watched, and the normal form of a user path. Pure string functions: no

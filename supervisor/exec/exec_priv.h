@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/exec_priv.h
+ * supervisor/exec/exec_priv.h
  * The state `tend exec` shares between its files: the run (main process,
  * process group, stop and sweep timers), what happens when it ends, the
  * terminal, the watcher and the signal watchers. One instance, static,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/watch.h
+ * supervisor/watch/watch.h
  * A recursive inotify watcher on one ev_io: whole trees, directories that
  * appear later included, ignores applied (defaults, .gitignore files met
  * on the way down), and a lost-events overflow reported, never hidden.

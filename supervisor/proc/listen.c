@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/listen.c
+ * supervisor/proc/listen.c
  * Open the HTTP listener and the UDP socket before the worker exists, so
  * a busy port is a clear error at start-up and a restarted worker gets the
  * very same sockets. No SO_REUSEPORT: a second tend on the same port must
@@ -17,8 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "fd.h"
+#include "listen.h"
 #include "log.h"
-#include "sup.h"
 
 #define UDP_RCVBUF (8 * 1024 * 1024) /* the kernel doubles it */
 
@@ -65,7 +67,7 @@ open_socket(const char *hostport, int type, char *bound, size_t boundsize)
 		return -1;
 	}
 	fd = socket(res->ai_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1 || (fd = sup_fd_high(fd)) < 0) {
+	if (fd == -1 || (fd = fd_move_high(fd)) < 0) {
 		log_warn("socket");
 		goto fail;
 	}

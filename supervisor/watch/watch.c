@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/watch.c
+ * supervisor/watch/watch.c
  * Recursive watching with raw inotify (ev_stat is "not meant for massive
  * numbers of stat watchers"). One watch per directory; a table from watch
  * descriptor to path; a directory created or moved in is scanned and its

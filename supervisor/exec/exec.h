@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/exec.h
+ * supervisor/exec/exec.h
  * `tend exec`: one command, supervised as a correct wrapper and init.
  */
 #ifndef TEND_EXEC_H

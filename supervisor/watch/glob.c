@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/glob.c
+ * supervisor/watch/glob.c
  * Path glob matching for `watch` and `ignore` patterns, the base directory
  * of a pattern, and path normalisation. Owns no memory and does no I/O.
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/spawn.c
+ * supervisor/proc/spawn.c
  * Start a child clean: own process group when asked, every disposition
  * default, the requested mask (empty for jobs), chosen fds dup'ed into
  * place, everything else closed by close-on-exec (the flag form of tini's
@@ -72,7 +72,7 @@ place_fds(const struct spawn_req *r)
 	if (in < 0 && (in = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
 	/*
-	 * The sources are all >= 10 (see sup_fd_high) or /dev/null's fresh
+	 * The sources are all >= 10 (see fd_move_high) or /dev/null's fresh
 	 * fd, so a dup2 never lands on a source still to be copied.
 	 */
 	if (dup2(in, 0) < 0)
