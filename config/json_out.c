@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * config/json_out.c
- * The normalised config as tend.json text (`tend config`): every default
+ * The normalised config as tend.json text (`tend check` prints it): every default
  * spelled out, cmd as it was written. Loading the output again gives the
  * same config, which is how the tests check this file.
  */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * supervisor/cli.c
- * Parse `tend [-c FILE]`, `tend serve [ROOT] [flags]`, `tend check`,
+ * Parse `tend [-c FILE]`, `tend serve [ROOT] [flags]`, `tend run [-j N]
+ * [--keep-going] [JOB...]`, `tend exec [flags] -- CMD...`, `tend check`,
  * --help and --version. `tend serve` builds a struct cfg in code, so both
  * ways of starting tend are validated by the same cfg_validate.
  */

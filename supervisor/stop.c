@@ -122,13 +122,3 @@ stop_step(struct stop *s, enum stop_event ev, int signo)
 	}
 	return SA_NONE;
 }
-
-const char *
-stop_state_name(enum stop_state st)
-{
-	static const char *names[] = {
-	    "running", "finishing", "aborting", "killing"};
-
-	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st]
-	                                                       : "?";
-}

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * supervisor/stop.h
- * The stop policy as a pure function of (state, event) -> actions, laid
- * out like s6's actions[state][event]. No processes, no I/O: the caller
- * performs the actions, and the unit tests drive it without a process.
+ * The stop policy as a pure function of (state, event) -> actions: one
+ * switch per event in stop.c, the table in docs/ARCHITECTURE.md
+ * ("Stopping"). No processes, no I/O: the caller (sup.c) performs the
+ * actions, and the unit tests drive it without a process.
  */
 #ifndef TEND_STOP_H
 #define TEND_STOP_H
@@ -60,7 +61,5 @@ void stop_init(struct stop *s);
  * none). Returns the actions to perform.
  */
 unsigned stop_step(struct stop *s, enum stop_event ev, int signo);
-
-const char *stop_state_name(enum stop_state st);
 
 #endif

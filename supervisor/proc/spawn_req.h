@@ -31,8 +31,8 @@ struct spawn_req {
 	const sigset_t *mask;
 	/*
 	 * SIGKILL the child if tend dies (PR_SET_PDEATHSIG): a job's main
-	 * process must not outlive a `kill -9` of tend. Its own children
-	 * are reached by the worker (serve mode) or not at all (XXX).
+	 * process must not outlive a `kill -9` of tend. The rest of its
+	 * process group is the guard's (guard.c), in every mode.
 	 */
 	bool die_with_parent;
 };

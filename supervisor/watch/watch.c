@@ -361,12 +361,6 @@ watch_debounce(struct ev_loop *loop, ev_timer *t, ev_tstamp *first, double wait,
 	ev_timer_start(loop, t);
 }
 
-bool
-watch_ignored(const struct watch *w, const char *path, bool is_dir)
-{
-	return ignore_match(w->ig, path, is_dir);
-}
-
 unsigned
 watch_count(const struct watch *w)
 {

@@ -42,8 +42,6 @@ int watch_add_tree(struct watch *w, const char *dir);
 /* Read and deliver every event the kernel has queued now. */
 void watch_poll(struct watch *w);
 
-bool watch_ignored(const struct watch *w, const char *path, bool is_dir);
-
 /*
  * The directory to watch for a --watch/`watch` pattern: its glob base, or,
  * for a file or a directory that does not exist yet, the nearest

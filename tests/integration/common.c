@@ -43,6 +43,16 @@ it_start(const char *const *args, bool wait_ready)
 }
 
 void
+it_wait_file(const char *name)
+{
+	for (long end = now_ms() + 10000;
+	     !tmp_exists(dir, name) && now_ms() < end;)
+		tp_pump(&tp, 10);
+	cr_assert(tmp_exists(dir, name), "no %s after 10 s; output:\n%s", name,
+	    tp.out);
+}
+
+void
 it_ctrl_c(int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -66,8 +76,8 @@ expect_served(int port, int timeout_ms)
 	long t0 = now_ms();
 	size_t len;
 	char *resp = http_exchange(port,
-	    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", &len,
-	    timeout_ms);
+	    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+	    &len, timeout_ms);
 
 	cr_assert(http_status(resp) == 200 && strstr(resp, "hello") != NULL,
 	    "not served within %d ms: \"%.80s\"", timeout_ms, resp);
@@ -104,7 +114,8 @@ expect_runs(const char *name, size_t want)
 int
 sse_open(int port)
 {
-	const char req[] = "GET /__tend/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	const char req[] =
+	    "GET /__tend/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 	int fd = tcp_connect(port, 0);
 
 	cr_assert(fd >= 0);

@@ -34,6 +34,9 @@ void it_start(const char *const *args, bool wait_ready);
  */
 void it_expect_no_sanitizer_report(void);
 
+/* Wait (reading tend's output) until name exists in dir; 10 s, then fail. */
+void it_wait_file(const char *name);
+
 /* Type Ctrl-C n times, 150 ms apart. */
 void it_ctrl_c(int n);
 

@@ -236,8 +236,8 @@ Test(control, a_reload_that_changes_the_root_hands_clients_over)
 	close(keep);
 	cr_assert(tp_wait_for(&tp, "worker stopped", 5000), "%s", tp.out);
 	resp = http_exchange(port,
-	    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", &len,
-	    5000);
+	    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+	    &len, 5000);
 	cr_assert(strstr(resp, "second root") != NULL, "%s", resp);
 	free(resp);
 	resp = http_exchange(port,
@@ -293,8 +293,8 @@ Test(control, a_reload_during_a_reload_lets_both_old_workers_finish)
 	cr_assert(strstr(tp.out, "without saying BYE") == NULL, "%s", tp.out);
 	close(keep);
 	resp = http_exchange(port,
-	    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", &len,
-	    5000);
+	    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+	    &len, 5000);
 	cr_assert(strstr(resp, "third root") != NULL, "%s", resp);
 	free(resp);
 	it_ctrl_c(1);
@@ -333,8 +333,8 @@ Test(control, invalid_utf8_in_tend_json_is_exit_2_naming_the_line)
 	cr_assert(WIFEXITED(tp.status) && WEXITSTATUS(tp.status) == 2,
 	    "status 0x%x; %s", tp.status, tp.out);
 	cr_assert(strstr(tp.out, "tend.json:2:") != NULL, "%s", tp.out);
-	cr_assert(strstr(tp.out, "invalid UTF-8 (byte 0xe9)") != NULL, "%s",
-	    tp.out);
+	cr_assert(
+	    strstr(tp.out, "invalid UTF-8 (byte 0xe9)") != NULL, "%s", tp.out);
 	cr_assert(!tmp_exists(dir, "built"));
 	expect_no_process_left();
 }

@@ -36,8 +36,7 @@ Test(ctrl_c, once_during_a_build_lets_the_build_finish)
 
 	it_start(args, true);
 	cr_assert(tp_wait_for(&tp, "build \"build\" started", 5000));
-	while (!tmp_exists(dir, "started"))
-		tp_pump(&tp, 10);
+	it_wait_file("started");
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);
 	cr_assert(tmp_exists(dir, "marker"),
@@ -53,8 +52,7 @@ Test(ctrl_c, twice_during_a_build_aborts_it)
 	    "--build", "touch started; sleep 3; echo built > marker", NULL};
 
 	it_start(args, true);
-	while (!tmp_exists(dir, "started"))
-		tp_pump(&tp, 10);
+	it_wait_file("started");
 	it_ctrl_c(2);
 	expect_exit_by_signal(SIGINT);
 	cr_expect(strstr(tp.out, "interrupting build \"build\"") != NULL,
@@ -72,8 +70,7 @@ Test(ctrl_c, three_times_kills_a_build_that_ignores_sigint)
 	long t0, lat;
 
 	it_start(args, true);
-	while (!tmp_exists(dir, "started"))
-		tp_pump(&tp, 10);
+	it_wait_file("started");
 	t0 = now_ms();
 	it_ctrl_c(3);
 	expect_exit_by_signal(SIGINT);
@@ -93,8 +90,7 @@ Test(ctrl_c, sigterm_is_graceful_and_reraised)
 	    "--build", "touch started; sleep 1; echo built > marker", NULL};
 
 	it_start(args, true);
-	while (!tmp_exists(dir, "started"))
-		tp_pump(&tp, 10);
+	it_wait_file("started");
 	kill(tp.pid, SIGTERM);
 	expect_exit_by_signal(SIGTERM);
 	cr_assert(tmp_exists(dir, "marker"));
@@ -113,8 +109,7 @@ Test(ctrl_c, a_job_sees_each_ctrl_c_at_most_once)
 	char *ints;
 
 	it_start(args, true);
-	while (!tmp_exists(dir, "started"))
-		tp_pump(&tp, 10);
+	it_wait_file("started");
 	it_ctrl_c(2);
 	expect_exit_by_signal(SIGINT);
 	expect_no_process_left();

@@ -114,7 +114,8 @@ Test(faults2, kill_9_of_the_worker_under_load_never_passes_off_a_short_200)
 	for (int i = 0; i < K; i++) {
 		fds[i] = tcp_connect(port, 16 * 1024);
 		cr_assert(fds[i] >= 0);
-		const char req[] = "GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+		const char req[] =
+		    "GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 		cr_assert(send(fds[i], req, sizeof(req) - 1, 0) > 0);
 		ssize_t got = recv(fds[i], first[i], sizeof(first[i]), 0);
 		cr_assert(got > 0, "no response started");

@@ -46,15 +46,6 @@ write_config(const char *hold, int db_stop_delay_ms)
 	tmp_write(dir, "build.sh", build_sh);
 }
 
-static void
-wait_file(const char *name)
-{
-	for (long end = now_ms() + 10000;
-	     !tmp_exists(dir, name) && now_ms() < end;)
-		tp_pump(&tp, 10);
-	cr_assert(tmp_exists(dir, name), "no %s; output:\n%s", name, tp.out);
-}
-
 /* Connect and send a GET of path; the answer is read by get_wait. */
 static int
 get_async(int port, const char *path)
@@ -119,7 +110,7 @@ Test(held, ctrl_c_mid_build_answers_held_requests_from_the_finished_site)
 	cr_assert(
 	    tp_wait_for(&tp, "build \"site\" finished", 10000), "%s", tp.out);
 	kill(tp.pid, SIGUSR1); /* the 2nd build: v2 */
-	wait_file("building.2");
+	it_wait_file("building.2");
 	for (int i = 0; i < 4; i++)
 		fds[i] = get_async(port, pages[i]);
 	tp_pump(&tp, 100);
@@ -171,7 +162,7 @@ Test(held, the_hold_cap_answers_503_with_retry_after_never_404)
 	cr_assert(
 	    tp_wait_for(&tp, "build \"site\" finished", 10000), "%s", tp.out);
 	kill(tp.pid, SIGUSR1);
-	wait_file("building.2");
+	it_wait_file("building.2");
 	t0 = now_ms();
 	resp = get_wait(get_async(port, "/d.html"), 10000);
 	took = now_ms() - t0;
@@ -201,7 +192,7 @@ Test(held, a_second_ctrl_c_answers_held_requests_503)
 	cr_assert(
 	    tp_wait_for(&tp, "build \"site\" finished", 10000), "%s", tp.out);
 	kill(tp.pid, SIGUSR1);
-	wait_file("building.2");
+	it_wait_file("building.2");
 	fd = get_async(port, "/d.html");
 	tp_pump(&tp, 100);
 	it_ctrl_c(2);

@@ -64,7 +64,8 @@ slow_conn_state(int fd)
 Test(hostile, slowloris_is_cut_at_the_header_timeout_and_never_starves)
 {
 	enum { N = 200, SECONDS = 13 };
-	static const char head[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+	static const char head[] =
+	    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
 	int fds[N], state[N] = {0}, port, cut = 0, other = 0;
 	long worst = 0, served = 0;
 
@@ -288,23 +289,23 @@ Test(hostile, malformed_requests_get_their_status_and_never_hurt_others)
 		int a, b, c; /* acceptable statuses; -1 is a close */
 		size_t len; /* 0: strlen(req) */
 	} cases[] = {
-	    {"method FOO", "FOO / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 501, 405, 501,
-	        0},
-	    {"method BREW", "BREW / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 501, 405, 501,
-	        0},
-	    {"method get (lowercase)", "get / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 501,
-	        405, 400, 0},
-	    {"method DELETE", "DELETE / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 405, 501,
-	        405, 0},
+	    {"method FOO", "FOO / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 501,
+	        405, 501, 0},
+	    {"method BREW", "BREW / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 501,
+	        405, 501, 0},
+	    {"method get (lowercase)",
+	        "get / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 501, 405, 400, 0},
+	    {"method DELETE", "DELETE / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+	        405, 501, 405, 0},
 	    {"method PUT",
-	        "PUT / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n", 405,
-	        501, 405, 0},
-	    {"version HTTP/2.0", "GET / HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n", 505, 400,
-	        -1, 0},
-	    {"version HTTP/0.9", "GET / HTTP/0.9\r\nHost: 127.0.0.1\r\n\r\n", 505, 400,
-	        -1, 0},
-	    {"version HTTP/1.9", "GET / HTTP/1.9\r\nHost: 127.0.0.1\r\n\r\n", 505, 400,
-	        -1, 0},
+	        "PUT / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n",
+	        405, 501, 405, 0},
+	    {"version HTTP/2.0", "GET / HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n",
+	        505, 400, -1, 0},
+	    {"version HTTP/0.9", "GET / HTTP/0.9\r\nHost: 127.0.0.1\r\n\r\n",
+	        505, 400, -1, 0},
+	    {"version HTTP/1.9", "GET / HTTP/1.9\r\nHost: 127.0.0.1\r\n\r\n",
+	        505, 400, -1, 0},
 	    {"HTTP/0.9 simple request", "GET /\r\n\r\n", 400, 505, -1, 0},
 	    {"TLS hello", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 400,
 	        501, -1, 11},
@@ -329,7 +330,8 @@ Test(hostile, malformed_requests_get_their_status_and_never_hurt_others)
 		    cases[i].what);
 	}
 	/* A 16 KiB header: 431. */
-	int n = snprintf(req, 256, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ");
+	int n =
+	    snprintf(req, 256, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ");
 	memset(req + n, 'a', big);
 	memcpy(req + n + big, "\r\n\r\n", 5);
 	st = hostile_status(port, "16 KiB header", req, strlen(req));

@@ -29,15 +29,6 @@ last_at(const char *needle)
 	return last == NULL ? -1 : (long)(last - tp.out);
 }
 
-static void
-wait_file(const char *name)
-{
-	for (long end = now_ms() + 10000;
-	     !tmp_exists(dir, name) && now_ms() < end;)
-		tp_pump(&tp, 10);
-	cr_assert(tmp_exists(dir, name), "no %s; output:\n%s", name, tp.out);
-}
-
 Test(reload, a_run_queued_before_the_reload_still_runs)
 {
 	const char *args[] = {NULL};
@@ -67,9 +58,9 @@ Test(reload, removed_and_changed_services_stop_once_the_rest_stays)
 	    "{ \"jobs\": {\n" SVC("db", "[]", "") ",\n" SVC(
 	        "api", "[\"db\"]", "") ",\n" SVC("old", "[]", "") " } }\n");
 	it_start(args, false);
-	wait_file("db.up");
-	wait_file("api.up");
-	wait_file("old.up");
+	it_wait_file("db.up");
+	it_wait_file("api.up");
+	it_wait_file("old.up");
 	/* old removed; db changed (a new stop_timeout); api, after db, same. */
 	tmp_write(dir, "tend.json",
 	    "{ \"jobs\": {\n" SVC(

@@ -84,8 +84,8 @@ Test(restart, a_worker_started_during_a_build_knows_it_and_holds)
 	/* A page asked for now waits for the build's end (hold_during_build).
 	 */
 	resp = http_exchange(port,
-	    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", &len,
-	    8000);
+	    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+	    &len, 8000);
 	cr_assert(http_status(resp) == 200, "%s", resp);
 	cr_expect(tmp_exists(dir, "marker"),
 	    "served before the build ended; output:\n%s", tp.out);
@@ -102,8 +102,9 @@ Test(restart, a_worker_started_during_a_build_knows_it_and_holds)
 Test(restart, a_run_cut_for_a_restart_is_not_the_result_a_new_worker_shows)
 {
 	const char *args[] = {NULL};
-	const char *post = "POST /__tend/build?job=a HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-	                   "Content-Length: 0\r\nConnection: close\r\n\r\n";
+	const char *post =
+	    "POST /__tend/build?job=a HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Content-Length: 0\r\nConnection: close\r\n\r\n";
 	size_t len;
 	char *resp;
 	int port;

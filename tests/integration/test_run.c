@@ -111,8 +111,7 @@ Test(run, ctrl_c_finishes_the_running_task_and_skips_the_rest)
 	    "  \"second\": { \"cmd\": \"touch second\", \"after\": "
 	    "[\"first\"] } } }\n");
 	it_start(args, false);
-	while (!tmp_exists(dir, "started"))
-		tp_pump(&tp, 10);
+	it_wait_file("started");
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);
 	cr_assert(tmp_exists(dir, "done"), "the running task was cut");
@@ -120,15 +119,6 @@ Test(run, ctrl_c_finishes_the_running_task_and_skips_the_rest)
 	cr_assert(strstr(tp.out, "second  skipped") != NULL, "%s", tp.out);
 	cr_assert(strstr(tp.out, "first   ok") != NULL, "%s", tp.out);
 	expect_no_process_left();
-}
-
-static void
-wait_file(const char *name)
-{
-	for (long end = now_ms() + 5000; !tmp_exists(dir, name);) {
-		cr_assert(now_ms() < end, "no %s:\n%s", name, tp.out);
-		tp_pump(&tp, 10);
-	}
 }
 
 /* The summary row of job name (from "name  "), or NULL; free() it. */
@@ -180,14 +170,13 @@ Test(run, ctrl_c_twice_and_thrice_show_interrupted_and_killed_tasks)
 	    "  \"later\": { \"cmd\": \"touch later\", \"after\": "
 	    "[\"meek\"] } } }\n");
 	it_start(args, false);
-	wait_file("s1");
-	wait_file("s2");
+	it_wait_file("s1");
+	it_wait_file("s2");
 	it_ctrl_c(1);
 	cr_assert(
 	    tp_wait_for(&tp, "Ctrl-C again to interrupt", 5000), "%s", tp.out);
 	it_ctrl_c(1);
-	cr_assert(tp_wait_for(&tp, "\"meek\" interrupted", 5000), "%s",
-	    tp.out);
+	cr_assert(tp_wait_for(&tp, "\"meek\" interrupted", 5000), "%s", tp.out);
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);
 	expect_summary_row("stubborn", "killed", "SIGKILL");
@@ -207,7 +196,7 @@ Test(run, a_task_sigkilled_at_its_stop_timeout_shows_as_killed)
 	    "  \"stubborn\": { \"cmd\": \"trap '' INT; touch s1; "
 	    "while :; do sleep 0.05; done\", \"stop_timeout\": 0.3 } } }\n");
 	it_start(args, false);
-	wait_file("s1");
+	it_wait_file("s1");
 	it_ctrl_c(1);
 	cr_assert(
 	    tp_wait_for(&tp, "Ctrl-C again to interrupt", 5000), "%s", tp.out);

@@ -327,7 +327,11 @@ Test(ignore, lines_that_are_not_rules_add_nothing)
 	assert_kept("x", true);
 }
 
-Test(ignore, free_accepts_null)
+/* A rule added later takes effect at once; freeing NULL is fine. */
+Test(ignore, a_rule_takes_effect_at_once_and_free_accepts_null)
 {
+	cr_assert(!ignore_match(ig, "/p/a.o", false));
+	cr_assert_eq(ignore_add(ig, "/p", "*.o"), 0);
+	cr_assert(ignore_match(ig, "/p/a.o", false));
 	ignore_free(NULL);
 }

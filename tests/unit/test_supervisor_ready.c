@@ -277,11 +277,19 @@ Test(ready, a_result_not_yet_delivered_is_dropped_by_stop)
 Test(ready, stop_on_a_job_that_never_probed_is_harmless)
 {
 	struct job zero;
+	int fds = rt_count_fds();
 
 	memset(&zero, 0, sizeof(zero));
 	ready_stop(&zero);
 	ready_stop(&rt_job);
 	ready_line(&zero, "x", 1);
+	/* Nothing started, nothing reported, nothing left open. */
+	cr_assert(zero.j_probe.rp_phase == RP_IDLE &&
+	    zero.j_probe.rp_started == false);
+	cr_assert(zero.j_probe.rp_has_fd == false &&
+	    zero.j_probe.rp_has_nfd == false);
+	cr_assert(rt_got.calls == 0);
+	cr_assert(rt_count_fds() == fds);
 }
 
 Test(ready, the_callback_may_stop_the_probe_and_a_new_run_may_start)
