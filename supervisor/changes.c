@@ -272,10 +272,16 @@ changes_start(struct sup *s)
 	return 0;
 }
 
-/* A task ended: take the events its last writes queued before deciding. */
+/*
+ * A run is about to end (struct job_ops): take the events its last writes
+ * queued before deciding anything, so they count as its output.
+ */
 void
-changes_poll(struct sup *s)
+changes_job_ending(void *owner, struct job *j)
 {
+	struct sup *s = owner;
+
+	(void)j;
 	if (s->watch != NULL)
 		watch_poll(s->watch);
 }

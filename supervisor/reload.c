@@ -29,7 +29,7 @@ job_new(struct sup *s, const struct cfg_job *c, size_t idx)
 
 	if (j == NULL)
 		fatal("jobs");
-	job_init(s, j, c);
+	job_init(&s->job_env, j, c);
 	j->j_idx = idx;
 	return j;
 }
@@ -73,6 +73,14 @@ alloc_table(struct sup *s)
 int
 sup_jobs_make(struct sup *s)
 {
+	static const struct job_ops ops = {
+	    sched_job_done, sched_job_ready, changes_job_ending};
+
+	s->job_env.loop = s->loop;
+	s->job_env.guard = &s->guard;
+	s->job_env.color = s->color;
+	s->job_env.ops = &ops;
+	s->job_env.owner = s;
 	alloc_table(s);
 	for (size_t i = 0; i < s->njobs; i++)
 		s->jobs[i] = job_new(s, &s->cfg.c_jobs[i], i);

@@ -157,7 +157,7 @@ run_next(struct sup *s)
 void
 run_job_done(struct sup *s, struct job *j)
 {
-	deps_job_ended(j);
+	deps_job_ended(j, s->stop.st != ST_RUNNING);
 	if (j->j_cfg->j_kind == JOB_SERVICE) {
 		run_next(s);
 		return;

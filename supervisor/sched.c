@@ -404,13 +404,15 @@ on_backoff(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (j->j_sup->stop.st != ST_RUNNING) {
+	struct sup *s = j->j_env->owner;
+
+	if (s->stop.st != ST_RUNNING) {
 		j->j_state = JS_IDLE;
 		return;
 	}
-	start_job(j->j_sup, j);
+	start_job(s, j);
 	/* Started is ready for a service with no probe: its dependants go. */
-	sched_next(j->j_sup);
+	sched_next(s);
 }
 
 void
@@ -482,9 +484,9 @@ service_ended(struct sup *s, struct job *j)
  * restarted per its policy, which in serve mode unparks them).
  */
 void
-sched_job_ready(struct job *j, bool ok, const char *why)
+sched_job_ready(void *owner, struct job *j, bool ok, const char *why)
 {
-	struct sup *s = j->j_sup;
+	struct sup *s = owner;
 
 	if (ok) {
 		j->j_ready = true;
@@ -501,8 +503,9 @@ sched_job_ready(struct job *j, bool ok, const char *why)
 }
 
 void
-sched_job_done(struct sup *s, struct job *j)
+sched_job_done(void *owner, struct job *j)
 {
+	struct sup *s = owner;
 	bool task = j->j_cfg->j_kind == JOB_TASK;
 
 	if (s->run_mode) {
@@ -516,9 +519,11 @@ sched_job_done(struct sup *s, struct job *j)
 	if (!task) {
 		wproc_job_finished(s, j, false);
 		service_ended(s, j);
-		deps_job_ended(j); /* after: a restart keeps it waited for */
+		deps_job_ended(j,
+		    s->stop.st !=
+		        ST_RUNNING); /* after: a restart keeps it waited for */
 	} else {
-		deps_job_ended(j);
+		deps_job_ended(j, s->stop.st != ST_RUNNING);
 		/* Queued first: whether another run follows is part of the
 		 * news. */
 		if (j->j_rerun && s->stop.st == ST_RUNNING) {

@@ -20,87 +20,11 @@
 #include "listen.h"
 #include "guard.h"
 #include "ipc.h"
-#include "output.h"
-#include "pathset.h"
-#include "ready.h"
+#include "job.h"
 #include "stop.h"
 #include "sweep.h"
 
 struct sup;
-
-enum job_state {
-	JS_IDLE, /* never ran, or finished */
-	JS_RUNNING, /* main process alive, or its output not yet at EOF */
-	JS_BACKOFF, /* service waiting to be restarted */
-};
-
-/*
- * A job's state as its dependants see it (deps.c). In `tend run` it is
- * also the job's line in the summary; in serve mode it is the last run's.
- */
-enum run_state {
-	RUN_NONE, /* not asked for (tend run), never queued (serve) */
-	RUN_PENDING, /* waits for its dependencies or a -j slot */
-	RUN_RUNNING,
-	RUN_OK,
-	RUN_FAILED,
-	RUN_SKIPPED, /* tend run: a dependency failed, or tend stopped first;
-	                serve: waits for a failed dependency to succeed */
-	RUN_INTERRUPTED, /* ended by tend's abort (2nd Ctrl-C) */
-	RUN_KILLED, /* SIGKILLed by tend's abort or its 3rd Ctrl-C */
-};
-
-struct job {
-	struct sup *j_sup;
-	const struct cfg_job *j_cfg;
-	size_t j_idx; /* its place in s->jobs, and in cfg.c_jobs */
-	enum job_state j_state;
-	pid_t j_pid; /* main process, 0 once reaped */
-	pid_t j_pgid; /* its process group, 0 when none is left */
-	int j_wstatus;
-	bool j_exited; /* main process reaped */
-	bool j_eof; /* output pipe at EOF */
-	bool j_stopping; /* stop signal sent; a service is not restarted */
-	/*
-	 * Signals tend sent this run's group to stop it, one bit each: no
-	 * process gets the same one twice (many take a second SIGTERM as
-	 * "quit now, skip cleanup").
-	 */
-	uint64_t j_sigsent;
-	bool j_interrupted; /* the 2nd Ctrl-C (or SIGTERM's grace) cut it */
-	bool j_stop_wanted; /* stop it once its dependants ended (order.c) */
-	bool j_queued; /* in the run queue */
-	bool j_rerun; /* run again when this run ends (on_busy) */
-	bool j_restarting; /* on_busy restart signalled this run */
-	bool j_last_cut; /* the last run that ended was cut for a restart */
-	/* The last run that was not cut: what a new worker is told. */
-	int j_shown_status; /* -1: none yet */
-	uint32_t j_shown_ms;
-	double j_shown_end;
-	bool j_in_batch; /* a task that ran since the last RELOAD */
-	bool j_timed_out; /* ran past its timeout */
-	ev_child j_child;
-	ev_io j_out;
-	ev_timer j_timeout; /* job.timeout */
-	ev_timer j_kill; /* SIGKILL after stop_timeout */
-	ev_timer j_straggler; /* output still open after main exit */
-	ev_timer j_backoff; /* service restart delay */
-	ev_tstamp j_started;
-	double j_backoff_s;
-	unsigned j_fast_fails; /* failures within STABLE_AFTER, in a row */
-	unsigned j_runs;
-	struct output j_output;
-	struct pathset j_changes; /* changed paths for the next run */
-	struct ready_probe j_probe; /* ready.c: its "ready" probe */
-	enum run_state j_run;
-	struct job **j_deps; /* j_cfg->j_after, resolved once */
-	size_t j_ndeps;
-	const struct job *j_blocker; /* serve: the failed job it waits for */
-	bool j_ready; /* its "ready" probe succeeded during this run */
-	int j_last_status; /* exit code or 128+N; -1 before the first run */
-	uint32_t j_last_ms;
-	ev_tstamp j_last_end; /* when that run ended */
-};
 
 enum wproc_state { WP_STARTING, WP_READY, WP_RETIRING };
 
@@ -165,6 +89,7 @@ struct sup {
 	ev_timer worker_restart;
 
 	struct guard guard; /* kills the jobs' groups if tend is SIGKILLed */
+	struct job_env job_env; /* what the jobs get: loop, guard, callbacks */
 	struct stop stop;
 	ev_signal sig_int, sig_term, sig_quit, sig_hup, sig_usr1;
 	ev_timer grace;
@@ -202,22 +127,10 @@ void order_advance(struct sup *s); /* signal the services now due */
 void order_hurry(struct sup *s); /* 2nd Ctrl-C: every one now */
 bool order_stopping(const struct sup *s); /* one is still ending */
 
-/* job.c */
-void job_init(struct sup *s, struct job *j, const struct cfg_job *cfg);
-int job_start(struct job *j);
-/* Stop signal: sent once per run whatever the callers, SIGCONT after it. */
-void job_signal(struct job *j, int signo, bool arm_kill);
-void job_notify(struct job *j, int signo); /* on_busy "signal": every time */
-void job_kill_now(struct job *j);
-void job_release(struct job *j); /* stop watchers, close fds */
-bool job_running(const struct job *j);
-const char *job_kind_word(const struct job *j);
-
 /* sched.c */
 void sched_trigger(struct sup *s, const char *name, const char *source);
 void sched_next(struct sup *s);
 void sched_end_batch(struct sup *s); /* one reload for a finished batch */
-void sched_job_done(struct sup *s, struct job *j);
 void sched_drop_queue(struct sup *s);
 void sched_start_services(struct sup *s);
 void sched_queue_service(struct sup *s, struct job *j);
@@ -226,16 +139,9 @@ size_t sched_running(const struct sup *s);
 struct job *sched_find(struct sup *s, const char *name);
 
 void sched_trigger_job(struct sup *s, struct job *j);
-void sched_job_ready(struct job *j, bool ok, const char *why);
-
-/* deps.c: dependencies, shared by sched.c and run.c */
-/* 1: every dependency is there (a task succeeded or its probe passed; a
- * service runs, and is ready if it has a probe); 0: wait; -1: *culprit
- * failed or was skipped. */
-/* It ran and did not succeed, or never will. */
-bool deps_unsuccessful(enum run_state st);
-int deps_state(const struct job *j, const struct job **culprit);
-void deps_job_ended(struct job *j); /* j_run from how its run ended */
+/* struct job_ops: the jobs report to the scheduler (owner: struct sup) */
+void sched_job_ready(void *owner, struct job *j, bool ok, const char *why);
+void sched_job_done(void *owner, struct job *j);
 
 /* run.c: tend run */
 int run_select(struct sup *s);
@@ -250,7 +156,7 @@ int changes_start(struct sup *s);
 void changes_quiesce(struct sup *s); /* a stop began: no more events */
 void changes_stop(struct sup *s);
 void changes_free(struct sup *s); /* at exit */
-void changes_poll(struct sup *s);
+void changes_job_ending(void *owner, struct job *j); /* struct job_ops */
 bool changes_tasks_busy(const struct sup *s);
 void changes_send_reload(struct sup *s, struct pathset *out);
 

@@ -64,7 +64,7 @@ Test(ready, a_file_relative_to_the_job_cwd_is_ready_when_it_appears)
 	rt_cfg.j_cwd = rt_dir;
 	rt_probe(READY_FILE, "run/api.pid");
 	ev_timer_init(&later, on_make_file, 0.2, 0.);
-	ev_timer_start(rt_sup.loop, &later);
+	ev_timer_start(rt_env.loop, &later);
 	ready_start(&rt_job, rt_on_ready);
 	took = rt_run_for(3);
 	rt_assert_ready("file run/api.pid exists");

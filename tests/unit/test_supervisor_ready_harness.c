@@ -22,7 +22,7 @@
 
 #include "test_supervisor_ready_harness.h"
 
-struct sup rt_sup;
+struct job_env rt_env;
 struct job rt_job;
 struct cfg_job rt_cfg;
 char rt_dir[64];
@@ -37,25 +37,25 @@ rt_on_ready(struct job *j, bool ok, const char *why)
 	snprintf(rt_got.why, sizeof(rt_got.why), "%s", why);
 	if (rt_got.stop_inside)
 		ready_stop(j);
-	ev_break(rt_sup.loop, EVBREAK_ALL);
+	ev_break(rt_env.loop, EVBREAK_ALL);
 }
 
 void
 rt_setup(void)
 {
-	memset(&rt_sup, 0, sizeof(rt_sup));
+	memset(&rt_env, 0, sizeof(rt_env));
 	memset(&rt_job, 0, sizeof(rt_job));
 	memset(&rt_cfg, 0, sizeof(rt_cfg));
 	memset(&rt_got, 0, sizeof(rt_got));
 	/* The test server writes to sockets the probe may have closed. */
 	signal(SIGPIPE, SIG_IGN);
-	rt_sup.loop = ev_default_loop(0);
-	cr_assert(ne(ptr, rt_sup.loop, NULL));
+	rt_env.loop = ev_default_loop(0);
+	cr_assert(ne(ptr, rt_env.loop, NULL));
 	rt_cfg.j_name = "api";
 	rt_cfg.j_kind = JOB_SERVICE;
 	rt_cfg.j_ready.r_timeout = 5;
 	rt_cfg.j_ready.r_interval = 0.05;
-	rt_job.j_sup = &rt_sup;
+	rt_job.j_env = &rt_env;
 	rt_job.j_cfg = &rt_cfg;
 	snprintf(rt_dir, sizeof(rt_dir), "/tmp/tend-ready-test-XXXXXX");
 	cr_assert(ne(ptr, mkdtemp(rt_dir), NULL));
@@ -95,14 +95,14 @@ rt_run_for(double secs)
 	ev_timer guard;
 	double t0;
 
-	ev_now_update(rt_sup.loop);
-	t0 = ev_now(rt_sup.loop);
+	ev_now_update(rt_env.loop);
+	t0 = ev_now(rt_env.loop);
 	ev_timer_init(&guard, on_guard, secs, 0.);
-	ev_timer_start(rt_sup.loop, &guard);
-	ev_run(rt_sup.loop, 0);
-	ev_timer_stop(rt_sup.loop, &guard);
-	ev_now_update(rt_sup.loop);
-	return ev_now(rt_sup.loop) - t0;
+	ev_timer_start(rt_env.loop, &guard);
+	ev_run(rt_env.loop, 0);
+	ev_timer_stop(rt_env.loop, &guard);
+	ev_now_update(rt_env.loop);
+	return ev_now(rt_env.loop) - t0;
 }
 
 void

@@ -1,21 +1,22 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * tests/unit/test_supervisor_ready_harness.h
- * What the readiness probe tests share: one hand-built struct sup and
- * struct job on the default libev loop, a cfg_job to fill, a callback
- * that records the probe's answer, a bounded loop run, fd counting and a
- * TCP socket bound to a free loopback port.
+ * What the readiness probe tests share: one hand-built struct job_env
+ * and struct job on the default libev loop (no supervisor: jobs/ needs
+ * none), a cfg_job to fill, a callback that records the probe's answer, a
+ * bounded loop run, fd counting and a TCP socket bound to a free loopback
+ * port.
  */
 #ifndef TEST_SUPERVISOR_READY_HARNESS_H
 #define TEST_SUPERVISOR_READY_HARNESS_H
 
 #include <stdbool.h>
 
+#include "job.h"
 #include "ready.h"
-#include "sup.h"
 
-extern struct sup rt_sup;
-extern struct job rt_job; /* j_sup = &rt_sup, j_cfg = &rt_cfg */
+extern struct job_env rt_env;
+extern struct job rt_job; /* j_env = &rt_env, j_cfg = &rt_cfg */
 extern struct cfg_job rt_cfg; /* a service; timeout 5 s, interval 0.05 s */
 extern char rt_dir[64]; /* a fresh directory, removed by rt_teardown */
 

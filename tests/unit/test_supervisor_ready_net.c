@@ -84,7 +84,7 @@ http_server(const int *status, int n)
 	memcpy(srv.status, status, (size_t)n * sizeof(*status));
 	srv.nstatus = n;
 	ev_io_init(&srv.lio, on_srv_accept, fd, EV_READ);
-	ev_io_start(rt_sup.loop, &srv.lio);
+	ev_io_start(rt_env.loop, &srv.lio);
 	return port;
 }
 
@@ -113,7 +113,7 @@ Test(ready_net, tcp_is_ready_once_a_listener_appears)
 	snprintf(target, sizeof(target), "127.0.0.1:%d", port);
 	rt_probe(READY_TCP, target);
 	ev_timer_init(&later, on_listen_late, 0.2, 0.);
-	ev_timer_start(rt_sup.loop, &later);
+	ev_timer_start(rt_env.loop, &later);
 	ready_start(&rt_job, rt_on_ready);
 	cr_assert(eq(int, rt_got.calls, 0), "called back inside ready_start");
 	took = rt_run_for(3);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/output.c
+ * supervisor/jobs/output.c
  * Prefix and line-buffer job output. A line is written with one write(2)
  * so that lines of two jobs, or of a job and tend, never mix mid-line. A
  * line longer than OUTPUT_LINE_MAX is written in pieces, each prefixed.

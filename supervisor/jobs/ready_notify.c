@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/ready_notify.c
+ * supervisor/jobs/ready_notify.c
  * The notify readiness probe, systemd's sd_notify protocol: the job finds
  * $NOTIFY_SOCKET, a datagram socket in a private directory, and sends
  * "READY=1" (lines of KEY=VALUE) when it is ready. Owns that directory
@@ -19,8 +19,8 @@
 
 #include <ev.h>
 
+#include "job.h"
 #include "ready.h"
-#include "sup.h"
 
 #define NOTIFY_DIR "/tend-ready-XXXXXX"
 #define NOTIFY_NAME "/notify"
@@ -134,7 +134,7 @@ ready_notify_open(struct job *j)
 void
 ready_notify_start(struct job *j)
 {
-	ev_io_start(j->j_sup->loop, &j->j_probe.rp_nio);
+	ev_io_start(j->j_env->loop, &j->j_probe.rp_nio);
 }
 
 void
@@ -144,7 +144,7 @@ ready_notify_close(struct job *j)
 	struct sockaddr_un sun;
 
 	if (p->rp_has_nfd) {
-		ev_io_stop(j->j_sup->loop, &p->rp_nio);
+		ev_io_stop(j->j_env->loop, &p->rp_nio);
 		close(p->rp_nio.fd);
 		p->rp_nio.fd = -1;
 		p->rp_has_nfd = false;

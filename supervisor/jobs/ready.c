@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/ready.c
+ * supervisor/jobs/ready.c
  * The life cycle of a job's readiness probe: prepare, start, conclude
  * once, hand the result to the caller from the loop, stop. Also the
  * deadline, and the two probes that need no socket: a file that appears
@@ -16,8 +16,8 @@
 
 #include <ev.h>
 
+#include "job.h"
 #include "ready.h"
-#include "sup.h"
 
 /* output.c cuts longer lines into pieces of OUTPUT_LINE_MAX. */
 #define READY_LINE_MAX OUTPUT_LINE_MAX
@@ -28,7 +28,7 @@
 static struct ev_loop *
 ready_loop(const struct job *j)
 {
-	return j->j_sup != NULL ? j->j_sup->loop : NULL;
+	return j->j_env != NULL ? j->j_env->loop : NULL;
 }
 
 /* (Re)arm the tick: the next attempt, or the current attempt's limit. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/output.h
+ * supervisor/jobs/output.h
  * A job's output on its way to the terminal: cut into lines, each line
  * prefixed with the job's name and written whole, and the last bytes kept
  * as a tail for the worker's status page and error overlay.

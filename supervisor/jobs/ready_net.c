@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/ready_net.c
+ * supervisor/jobs/ready_net.c
  * The tcp and http readiness probes: a nonblocking connect to a numeric
  * address (never a name lookup, which would block the loop), and for http
  * one GET and its status line. One attempt at a time; a failed attempt
@@ -19,8 +19,8 @@
 
 #include <ev.h>
 
+#include "job.h"
 #include "ready.h"
-#include "sup.h"
 
 /*
  * Seconds an attempt may take. A listening socket completes handshakes
@@ -112,7 +112,7 @@ ready_net_close(struct job *j)
 
 	if (!p->rp_has_fd)
 		return;
-	ev_io_stop(j->j_sup->loop, &p->rp_io);
+	ev_io_stop(j->j_env->loop, &p->rp_io);
 	close(p->rp_io.fd);
 	p->rp_io.fd = -1;
 	p->rp_has_fd = false;
@@ -149,9 +149,9 @@ ready_io_want(struct job *j, int events)
 {
 	struct ready_probe *p = &j->j_probe;
 
-	ev_io_stop(j->j_sup->loop, &p->rp_io);
+	ev_io_stop(j->j_env->loop, &p->rp_io);
 	ev_io_set(&p->rp_io, p->rp_io.fd, events);
-	ev_io_start(j->j_sup->loop, &p->rp_io);
+	ev_io_start(j->j_env->loop, &p->rp_io);
 }
 
 /* "HTTP/1.1 204 No Content" -> 204; -1 when it is not a status line. */
@@ -316,5 +316,5 @@ ready_net_attempt(struct job *j)
 		    j, "%s: %s", j->j_cfg->j_ready.r_target, strerror(errno));
 		return;
 	}
-	ev_io_start(j->j_sup->loop, &p->rp_io);
+	ev_io_start(j->j_env->loop, &p->rp_io);
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/deps.c
+ * supervisor/jobs/deps.c
  * A job's dependencies (`after`) as both schedulers see them: what a job
  * counts as for its dependants (j_run, with j_ready from its probe), and
  * whether its own dependencies let it start now. sched.c (serve mode)
  * and run.c (tend run) differ in what they start and when; this is the
  * part they share, so both modes wait for the same things.
  */
-#include "sup.h"
+#include "job.h"
 
 bool
 deps_unsuccessful(enum run_state st)
@@ -38,16 +38,14 @@ deps_state(const struct job *j, const struct job **culprit)
 }
 
 void
-deps_job_ended(struct job *j)
+deps_job_ended(struct job *j, bool stopping)
 {
-	struct sup *s = j->j_sup;
-
 	if (j->j_cfg->j_kind == JOB_TASK) {
 		j->j_run = j->j_last_status == 0 ? RUN_OK : RUN_FAILED;
 		return;
 	}
 	/* A service in its restart backoff is still to be waited for. */
-	if (s->stop.st != ST_RUNNING && j->j_run == RUN_RUNNING)
+	if (stopping && j->j_run == RUN_RUNNING)
 		j->j_run = RUN_OK; /* stopped by us at the end */
 	else if (j->j_state != JS_BACKOFF)
 		j->j_run = RUN_FAILED; /* ended, not to be restarted */

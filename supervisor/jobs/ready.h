@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/ready.h
+ * supervisor/jobs/ready.h
  * Readiness probes: has a job that was just spawned become ready for the
  * jobs that come after it? One probe per job (its "ready" object), run on
  * the supervisor's libev loop, never blocking: tcp and http in

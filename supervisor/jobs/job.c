@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/job.c
+ * supervisor/jobs/job.c
  * One run of a job: spawn it in its own process group with its output on
  * a pipe, follow the main process and the pipe, and call it finished only
  * when both are done (a straggler holding the pipe gets TERM, then KILL,
@@ -19,9 +19,10 @@
 
 #include <ev.h>
 
+#include "fd.h"
+#include "job.h"
 #include "log.h"
 #include "spawn_req.h"
-#include "sup.h"
 
 #define STRAGGLER_GRACE 0.2 /* s: output may still be in flight */
 #define STRAGGLER_POLL 0.02
@@ -141,7 +142,7 @@ read_output(struct job *j, bool to_eof)
 		if (n < 0 && errno == EAGAIN && !to_eof)
 			return;
 		/* EOF, a hard error, or (to_eof) nothing left to wait for. */
-		ev_io_stop(j->j_sup->loop, &j->j_out);
+		ev_io_stop(j->j_env->loop, &j->j_out);
 		close(j->j_out.fd);
 		j->j_out.fd = -1;
 		output_flush(&j->j_output);
@@ -222,16 +223,22 @@ on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 static void
+on_ready(struct job *j, bool ok, const char *why)
+{
+	j->j_env->ops->ready(j->j_env->owner, j, ok, why);
+}
+
+static void
 on_line(void *arg, const char *line, size_t len)
 {
 	ready_line(arg, line, len);
 }
 
 void
-job_init(struct sup *s, struct job *j, const struct cfg_job *cfg)
+job_init(const struct job_env *env, struct job *j, const struct cfg_job *cfg)
 {
 	memset(j, 0, sizeof(*j));
-	j->j_sup = s;
+	j->j_env = env;
 	j->j_cfg = cfg;
 	j->j_last_status = j->j_shown_status = -1;
 	j->j_out.fd = -1;
@@ -239,7 +246,7 @@ job_init(struct sup *s, struct job *j, const struct cfg_job *cfg)
 	ev_init(&j->j_timeout, on_timeout);
 	ev_init(&j->j_kill, on_kill_timer);
 	ev_init(&j->j_straggler, on_straggler);
-	output_init(&j->j_output, cfg->j_name, s->color, STDOUT_FILENO);
+	output_init(&j->j_output, cfg->j_name, env->color, STDOUT_FILENO);
 	j->j_output.o_line_fn = on_line;
 	j->j_output.o_line_arg = j;
 }
@@ -251,10 +258,10 @@ job_init(struct sup *s, struct job *j, const struct cfg_job *cfg)
 int
 job_start(struct job *j)
 {
-	struct sup *s = j->j_sup;
+	const struct job_env *env = j->j_env;
 	const struct cfg_job *c = j->j_cfg;
 	struct spawn_req req;
-	char tend_job[IPC_NAME_MAX + 16];
+	char tend_job[sizeof("TEND_JOB=") + 256]; /* names are short */
 	char *changed = NULL;
 	char **envp;
 	int p[2] = {-1, -1};
@@ -263,7 +270,7 @@ job_start(struct job *j)
 	j->j_exited = j->j_eof = j->j_stopping = j->j_timed_out = false;
 	j->j_restarting = j->j_interrupted = false;
 	j->j_sigsent = 0;
-	j->j_started = ev_now(s->loop);
+	j->j_started = ev_now(env->loop);
 	j->j_runs++;
 	output_reset_tail(&j->j_output);
 	snprintf(tend_job, sizeof(tend_job), "TEND_JOB=%s", c->j_name);
@@ -303,19 +310,19 @@ job_start(struct job *j)
 
 	/* ev_child right after the spawn, as ev.pod asks. */
 	ev_child_init(&j->j_child, on_child, pid, 0);
-	ev_child_start(s->loop, &j->j_child);
+	ev_child_start(env->loop, &j->j_child);
 	j->j_pid = pid;
 	j->j_pgid = pid;
-	guard_watch(&s->guard, pid);
+	guard_watch(env->guard, pid);
 	j->j_state = JS_RUNNING;
 	ev_io_set(&j->j_out, p[0], EV_READ);
-	ev_io_start(s->loop, &j->j_out);
+	ev_io_start(env->loop, &j->j_out);
 	if (c->j_timeout > 0) {
 		ev_timer_set(&j->j_timeout, c->j_timeout, 0.);
-		ev_timer_start(s->loop, &j->j_timeout);
+		ev_timer_start(env->loop, &j->j_timeout);
 	}
 	j->j_ready = false;
-	ready_start(j, sched_job_ready);
+	ready_start(j, on_ready);
 	return 0;
 
 fail:
@@ -338,7 +345,7 @@ fail:
 void
 job_signal(struct job *j, int signo, bool arm_kill)
 {
-	struct sup *s = j->j_sup;
+	const struct job_env *env = j->j_env;
 	uint64_t bit = (uint64_t)1 << (signo & 63);
 
 	if (j->j_pgid <= 0)
@@ -355,7 +362,7 @@ job_signal(struct job *j, int signo, bool arm_kill)
 	}
 	if (arm_kill && !ev_is_active(&j->j_kill)) {
 		ev_timer_set(&j->j_kill, j->j_cfg->j_stop_timeout, 0.);
-		ev_timer_start(s->loop, &j->j_kill);
+		ev_timer_start(env->loop, &j->j_kill);
 	}
 }
 
@@ -377,7 +384,7 @@ job_kill_now(struct job *j)
 void
 job_release(struct job *j)
 {
-	struct ev_loop *loop = j->j_sup->loop;
+	struct ev_loop *loop = j->j_env->loop;
 
 	ev_child_stop(loop, &j->j_child);
 	ev_io_stop(loop, &j->j_out);
@@ -430,8 +437,8 @@ report_end(const struct job *j, int code, double secs)
 static void
 job_finish(struct job *j)
 {
-	struct sup *s = j->j_sup;
-	struct ev_loop *loop = s->loop;
+	const struct job_env *env = j->j_env;
+	struct ev_loop *loop = env->loop;
 	double secs = ev_now(loop) - j->j_started;
 	int code = exit_code(j->j_wstatus);
 
@@ -440,9 +447,9 @@ job_finish(struct job *j)
 	ev_timer_stop(loop, &j->j_kill);
 	ev_timer_stop(loop, &j->j_straggler);
 	/* Its writes are done: their events count as this run's output. */
-	changes_poll(s);
+	env->ops->ending(env->owner, j);
 	j->j_state = JS_IDLE;
-	guard_forget(&s->guard, j->j_pgid);
+	guard_forget(env->guard, j->j_pgid);
 	j->j_pgid = 0;
 	j->j_last_status = code;
 	j->j_last_cut = j->j_restarting && code != 0;
@@ -454,5 +461,5 @@ job_finish(struct job *j)
 		j->j_shown_end = j->j_last_end;
 	}
 	report_end(j, code, secs);
-	sched_job_done(s, j);
+	env->ops->ended(env->owner, j);
 }
