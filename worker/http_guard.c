@@ -20,11 +20,37 @@
 
 #include "http_priv.h"
 
-/* Served as 404, as if absent, unless an allow glob names them. */
-static const char *const hidden_names[] = {".env", ".env*", ".git", ".hg",
-    ".svn", "*.pem", "*.key", "id_rsa", "id_rsa*", "id_ed25519", "id_ed25519*",
-    ".ssh", ".aws", ".npmrc", ".netrc", ".pgpass", ".htpasswd", "*.p12",
-    "*.pfx"};
+/*
+ * Names served as 404, as if absent, unless an allow glob names them:
+ * whole names, name prefixes (.env*, id_rsa*) and extensions (*.pem).
+ * Matched by hand, not by fnmatch: every request pays for this check.
+ */
+static const char *const secret_names[] = {".git", ".hg", ".svn", ".ssh",
+    ".aws", ".npmrc", ".netrc", ".pgpass", ".htpasswd"};
+static const char *const secret_prefixes[] = {".env", "id_rsa", "id_ed25519"};
+static const char *const secret_suffixes[] = {".pem", ".key", ".p12", ".pfx"};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool
+secret(const char *name, size_t n)
+{
+	for (size_t i = 0; i < NELEM(secret_names); i++)
+		if (n == strlen(secret_names[i]) &&
+		    memcmp(name, secret_names[i], n) == 0)
+			return true;
+	for (size_t i = 0; i < NELEM(secret_prefixes); i++) {
+		size_t k = strlen(secret_prefixes[i]);
+		if (n >= k && memcmp(name, secret_prefixes[i], k) == 0)
+			return true;
+	}
+	for (size_t i = 0; i < NELEM(secret_suffixes); i++) {
+		size_t k = strlen(secret_suffixes[i]);
+		if (n >= k && memcmp(name + n - k, secret_suffixes[i], k) == 0)
+			return true;
+	}
+	return false;
+}
 
 static bool
 reg_name_char(unsigned char ch)
@@ -204,10 +230,8 @@ wrk_guard_hidden(const struct wrk_http_limits *l, const char *path)
 
 	while (*p != '\0') {
 		size_t n = strcspn(p, "/");
-		bool deny = listed((char *const *)hidden_names,
-		                sizeof(hidden_names) / sizeof(hidden_names[0]),
-		                path, p, n) ||
-		    listed(l->deny, l->ndeny, path, p, n);
+		bool deny =
+		    secret(p, n) || listed(l->deny, l->ndeny, path, p, n);
 		if (deny && !listed(l->allow, l->nallow, path, p, n))
 			return true;
 		p += n + (p[n] == '/');
