@@ -12,6 +12,12 @@ Subcommands:
                                 Ctrl-C-to-exit latency; KIND is one of
                                 floor (any program), tend, python, nginx
   udp N ROUNDS OUT LOG -- ARGV  datagrams handled out of sent before Ctrl-C
+  idle N OUT NAME PORT ROLE=PID...
+                                N idle keep-alive connections to a running
+                                server on 127.0.0.1:PORT: RSS/PSS of each
+                                ROLE before, with them open, after closing
+                                (opening bounded by $TEND_BENCH_IDLE_LIMIT
+                                seconds, default 40)
   report RESULTS [--doc FILE]   print the markdown table (and update FILE)
 
 Result lines are "key value" pairs appended to a plain text file; the
@@ -19,10 +25,13 @@ report reads them back. Every process a helper starts is killed before it
 returns, and its pid is written to $TEND_BENCH_PIDS while it lives so the
 shell's trap can kill it too if the helper itself dies.
 """
+import errno
 import os
 import pty
 import re
+import resource
 import select
+import selectors
 import signal
 import socket
 import statistics
@@ -477,6 +486,196 @@ def cmd_udp(n, rounds, results, argv, log, udp_log):
     return 0
 
 
+# ---------------------------------------------------------------- idle
+
+
+REQUEST = b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+def raise_nofile(want):
+    """Raise the soft RLIMIT_NOFILE towards want (never past the hard
+    limit); returns the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    inf = resource.RLIM_INFINITY
+    if soft != inf and soft < want:
+        soft = want if hard == inf else min(want, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return want if soft == inf else soft
+
+
+def response_status(buf):
+    """Status of the whole response in buf; None while it is incomplete.
+    A response without Content-Length, or one that cannot be read, is -1."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
+    length = None
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        if k.strip().lower() == "content-length" and v.strip().isdigit():
+            length = int(v.strip())
+    parts = lines[0].split()
+    if length is None or len(parts) < 2 or not parts[1].isdigit():
+        return -1
+    if len(buf) < end + 4 + length:
+        return None
+    return int(parts[1])
+
+
+class Conn:
+    """One client connection: connect, send REQUEST, read the response."""
+
+    def __init__(self, port):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setblocking(False)
+        self.out = REQUEST
+        self.buf = bytearray()
+        self.connected = False
+        self.err = self.sock.connect_ex(("127.0.0.1", port))
+
+    def step(self, sel, ev):
+        """Advance on a readiness event: None (not yet), "ok" or a reason."""
+        try:
+            if ev & selectors.EVENT_WRITE:
+                return self.write(sel)
+            return self.read()
+        except OSError as e:
+            return e.strerror or str(e)
+
+    def write(self, sel):
+        if not self.connected:
+            err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                return f"connect: {os.strerror(err)}"
+            self.connected = True
+        try:
+            self.out = self.out[self.sock.send(self.out):]
+        except BlockingIOError:
+            return None
+        if not self.out:
+            sel.modify(self.sock, selectors.EVENT_READ, self)
+        return None
+
+    def read(self):
+        try:
+            data = self.sock.recv(65536)
+        except BlockingIOError:
+            return None
+        if not data:
+            return "closed by the server before the response ended"
+        self.buf += data
+        st = response_status(self.buf)
+        if st is None:
+            return None
+        return "ok" if st == 200 else f"status {st}"
+
+
+def open_idle(port, n, limit_s, batch=256):
+    """Open n connections, at most batch of them unanswered at a time,
+    each served one request. Returns (open sockets, {reason: count},
+    seconds taken); gives up on what is left after limit_s."""
+    sel = selectors.DefaultSelector()
+    done, failed, live, started = [], {}, set(), 0
+    t0 = time.monotonic()
+    end = t0 + limit_s
+
+    def fail(c, why):
+        failed[why] = failed.get(why, 0) + 1
+        c.sock.close()
+
+    try:
+        while (started < n or live) and time.monotonic() < end:
+            while started < n and len(live) < batch:
+                started += 1
+                c = Conn(port)
+                if c.err not in (0, errno.EINPROGRESS):
+                    fail(c, f"connect: {os.strerror(c.err)}")
+                    continue
+                sel.register(c.sock, selectors.EVENT_WRITE, c)
+                live.add(c)
+            for key, ev in sel.select(max(0.0, min(0.5, end - time.monotonic()))):
+                c = key.data
+                r = c.step(sel, ev)
+                if r is None:
+                    continue
+                sel.unregister(c.sock)
+                live.discard(c)
+                if r == "ok":
+                    done.append(c.sock)
+                else:
+                    fail(c, r)
+    finally:
+        for c in live:
+            sel.unregister(c.sock)
+            fail(c, f"no whole response within {limit_s:.0f} s")
+        if started < n:
+            failed[f"not opened within {limit_s:.0f} s"] = n - started
+        sel.close()
+    return done, failed, time.monotonic() - t0
+
+
+def quiet(socks):
+    """How many of socks the server has neither closed nor written to."""
+    p = select.poll()
+    for s in socks:
+        p.register(s, select.POLLIN | select.POLLRDHUP)
+    return len(socks) - len(p.poll(0))
+
+
+def fds(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
+def sample(results, prefix, roles):
+    """RSS, anonymous RSS, PSS (KiB) and open fds of each role=pid."""
+    for role, pid in roles:
+        out(results, f"{prefix}.{role}.rss", vmrss(pid))
+        out(results, f"{prefix}.{role}.anon", vmrss(pid, "RssAnon"))
+        out(results, f"{prefix}.{role}.pss", pss(pid))
+        out(results, f"{prefix}.{role}.fds", fds(pid))
+
+
+def cmd_idle(n, results, name, port, roles, limit_s):
+    """n idle keep-alive connections to one server: its processes' memory
+    before, while they are open, and 1 s after the client closed them."""
+    p = f"idle.{name}"
+    out(results, f"{p}.n", n)
+    lim = raise_nofile(max(n + 64, 20000))  # as run-all gives the servers
+    if lim < n + 64:
+        out(results, f"{p}.problem", f"RLIMIT_NOFILE of the client is {lim}, "
+            f"below the {n + 64} needed")
+        return 1
+    sample(results, f"{p}.idle", roles)
+    socks, failed, secs = open_idle(port, n, limit_s)
+    time.sleep(0.5)  # let the server finish with the last responses
+    still = quiet(socks)
+    out(results, f"{p}.served", len(socks))
+    out(results, f"{p}.open", still)
+    out(results, f"{p}.open_s", f"{secs:.2f}")
+    sample(results, f"{p}.held", roles)
+    for s in socks:
+        s.close()
+    time.sleep(1.0)
+    sample(results, f"{p}.closed", roles)
+    for why, k in sorted(failed.items()):
+        out(results, f"{p}.problem", f"{k} connection(s): {why}")
+    if still < len(socks):
+        out(results, f"{p}.problem", f"{len(socks) - still} of the "
+            f"{len(socks)} served connections were closed or written to "
+            f"before the measurement")
+    worker = dict(roles).get("worker")
+    sys.stderr.write(
+        f"  {name:6}: {len(socks)} of {n} connections served in {secs:.2f} s, "
+        f"{still} idle at the measurement"
+        + (f"; worker RSS now {vmrss(worker)} KiB" if worker else "")
+        + (f"; {sum(failed.values())} failed" if failed else "") + "\n")
+    return 0
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -566,6 +765,112 @@ def total(*xs):
     return None if any(x is None for x in xs) else sum(xs)
 
 
+def idle_roles(s):
+    return ("sup", "worker", "guard") if s == "tend" else ("master", "worker")
+
+
+def idle_val(d, s, when, role, x="rss"):
+    return num(d, f"idle.{s}.{when}.{role}.{x}")
+
+
+def idle_sum(d, s, when, x):
+    return total(*(idle_val(d, s, when, r, x) for r in idle_roles(s)))
+
+
+def per_conn(d, s):
+    """(worker RSS with the connections open - before) / connections open."""
+    a, b = idle_val(d, s, "idle", "worker"), idle_val(d, s, "held", "worker")
+    n = num(d, f"idle.{s}.open")
+    return None if a is None or b is None or not n else (b - a) / n
+
+
+def three(d, s, x):
+    """before / open / after of the worker, in KiB."""
+    v = [idle_val(d, s, w, "worker", x) for w in ("idle", "held", "closed")]
+    return "n/a" if None in v else " / ".join(fmt(k) for k in v) + " KiB"
+
+
+def idle_table(d):
+    """The idle keep-alive connections table, or "" if they were not run."""
+    if "idle.tend.n" not in d and "idle.nginx.n" not in d:
+        return ""
+    n = fmt(num(d, "meta.idle_n") or num(d, "idle.tend.n"))
+    rows = []
+
+    def row(label, f, nd=None):
+        t, g = f("tend"), f("nginx")
+        cell = kib if nd is None else (lambda x: fmt(x, nd))
+        rows.append([label, cell(t), cell(g), ratio(t, g)])
+
+    def served(s):
+        o, sv = num(d, f"idle.{s}.open"), num(d, f"idle.{s}.served")
+        return "n/a" if o is None else \
+            f"{fmt(sv)} / {fmt(o)} in {d.get(f'idle.{s}.open_s')} s"
+
+    row("worker RSS before (one request served)",
+        lambda s: idle_val(d, s, "idle", "worker"))
+    row(f"worker RSS with {n} idle connections",
+        lambda s: idle_val(d, s, "held", "worker"))
+    row("worker RSS per idle connection (KiB)", lambda s: per_conn(d, s), 2)
+    row("worker RSS 1 s after the client closed them",
+        lambda s: idle_val(d, s, "closed", "worker"))
+    rows.append(["worker PSS before / with them / after"]
+                + [three(d, s, "pss") for s in ("tend", "nginx")] + [""])
+    rows.append(["worker anonymous RSS before / with them / after"]
+                + [three(d, s, "anon") for s in ("tend", "nginx")] + [""])
+    row("supervisor / nginx master RSS with them open",
+        lambda s: idle_val(d, s, "held", "sup" if s == "tend" else "master"))
+    for when, name in (("idle", "before (tend: supervisor + worker + guard; "
+                                "nginx: master + worker)"),
+                       ("held", "with them open"), ("closed", "after")):
+        row(f"PSS of all processes {name}",
+            lambda s, w=when: idle_sum(d, s, w, "pss"))
+    rows.append(["connections served / still idle at the measurement, "
+                 "in (s)"] + [served(s) for s in ("tend", "nginx")] + [""])
+    rows.append(["worker's open fds with them / after"]
+                + [f"{fmt(idle_val(d, s, 'held', 'worker', 'fds'))} / "
+                   f"{fmt(idle_val(d, s, 'closed', 'worker', 'fds'))}"
+                   for s in ("tend", "nginx")] + [""])
+    head = [f"Idle keep-alive connections ({n}, one GET each)", "tend",
+            "nginx (1 worker)", "tend / nginx"]
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines.append("")
+    lines.append(f"Per connection: (worker RSS with the {n} open − before) / "
+                 f"connections open. nginx allocates its connection table "
+                 f"for worker_connections ({n} + 1,024) when its worker "
+                 f"starts, so that part is in its 'before'.")
+    return "\n".join(lines)
+
+
+def pss_parts(d, when):
+    """Sum of the PSS fields of rss.tend.WHEN.*_parts (anon/file/shmem/PSS)."""
+    try:
+        return sum(int(d[f"rss.tend.{when}.{r}_parts"].split("/")[3])
+                   for r in ("sup", "worker", "guard"))
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def pss_target(d):
+    """(ok or None, detail) for PSS at most 2 MiB of tend's processes, idle."""
+    judged = [(f"idle before the {fmt(num(d, 'meta.idle_n'))} connections",
+               idle_sum(d, "tend", "idle", "pss")),
+              ("idle at the start of the HTTP runs", pss_parts(d, "idle"))]
+    shown = [(f"with the {fmt(num(d, 'meta.idle_n'))} idle connections",
+              idle_sum(d, "tend", "held", "pss")),
+             ("after the wrk runs", pss_parts(d, "load"))]
+    judged = [(w, v) for w, v in judged if v is not None]
+    shown = [(w, v) for w, v in shown if v is not None]
+    ok = None if not judged else all(v <= 2048 for _, v in judged)
+    detail = "; ".join(f"{w} {kib(v)}" for w, v in judged)
+    if shown:
+        detail += " (not judged: " + \
+            "; ".join(f"{w} {kib(v)}" for w, v in shown) + ")"
+    return ok, detail
+
+
 def build_report(d, multi):
     peers = ["nginx", "python"]
     rows = []
@@ -643,6 +948,9 @@ def build_report(d, multi):
                      f"on the same kind of pty dies {fl[0]:.2f} ms (median), "
                      f"{fl[1]:.2f} ms (p95), {fl[2]:.2f} ms (max) after the "
                      f"^C is written; no program can do better here.")
+    it = idle_table(d)
+    if it:
+        lines += ["", it]
     table = "\n".join(lines)
 
     # Anything that makes a figure doubtful.
@@ -664,6 +972,10 @@ def build_report(d, multi):
     for k in multi.get("http.problem",
                        [d["http.problem"]] if "http.problem" in d else []):
         notes.append(f"HTTP: {k}")
+    for s in ("tend", "nginx", None):
+        key = f"idle.{s}.problem" if s else "idle.problem"
+        for k in multi.get(key, [d[key]] if key in d else []):
+            notes.append(f"Idle connections{' to ' + s if s else ''}: {k}")
     wf = num(d, "ctrlc.tend.worker_first")
     if wf:
         notes.append(f"Ctrl-C tend: in {int(wf)} of "
@@ -722,15 +1034,8 @@ def build_report(d, multi):
           None if not sent else logged == sent and bye == sent,
           f"{fmt(logged)} logged, {fmt(bye)} in the stop line, "
           f"of {fmt(sent)} sent")
-    sums = []
-    for when in ("idle", "load"):
-        t = total(*(num(d, f"rss.tend.{when}.{r}")
-                    for r in ("sup", "worker", "guard")))
-        if t is not None:
-            sums.append((when, t))
-    check("under 3 MiB resident, supervisor + worker + guard",
-          None if not sums else all(v < 3 * 1024 for _, v in sums),
-          ", ".join(f"{w} {v / 1024:.2f} MiB" for w, v in sums))
+    check("PSS at most 2 MiB idle, supervisor + worker + guard together",
+          *pss_target(d))
     ctab = ["| Target | Status | Measured |", "|---|---|---|"]
     for name, st, det in checks:
         ctab.append(f"| {name} | {st} | {det} |")
@@ -777,6 +1082,14 @@ def cmd_report(results, doc):
         f"{plural(d.get('meta.udp_rounds'), 'burst')} of "
         f"{fmt(num(d, 'meta.udp_n'))} datagrams",
     ]
+    if "meta.idle_n" in d:
+        meta.append(
+            f"- Idle connections: {fmt(num(d, 'meta.idle_n'))} keep-alive "
+            f"connections to fresh servers from one client, each after one "
+            f"GET /index.html; servers and client at RLIMIT_NOFILE "
+            f"{fmt(num(d, 'meta.nofile'))}; nginx worker_connections "
+            f"{fmt((num(d, 'meta.idle_n') or 0) + 1024)}, keepalive_timeout "
+            f"120 s")
     body = ["\n".join(meta), table, "Targets:", targets]
     if notes:
         body.append("Notes:\n" + "\n".join(f"- {n}" for n in notes))
@@ -841,6 +1154,11 @@ def main(argv):
         n, rounds, results, udp_log = int(args[0]), int(args[1]), args[2], \
             args[3]
         return cmd_udp(n, rounds, results, args[sep + 1:], log, udp_log)
+    if cmd == "idle":
+        roles = [(r, int(p)) for r, _, p in (a.partition("=") for a in args[4:])]
+        limit = float(os.environ.get("TEND_BENCH_IDLE_LIMIT", "40"))
+        return cmd_idle(int(args[0]), args[1], args[2], int(args[3]), roles,
+                        limit)
     if cmd == "report":
         doc = args[args.index("--doc") + 1] if "--doc" in args else None
         return cmd_report(args[0], doc)
