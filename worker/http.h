@@ -102,7 +102,10 @@ void wrk_http_cut(struct wrk_http *h);
  */
 void wrk_http_hold(struct wrk_http *h, bool on);
 bool wrk_http_holding(const struct wrk_http *h);
-/* Answer every held request 503 with Retry-After now (tend hurries). */
+/*
+ * Stop holding, and answer every held request 503 with Retry-After now
+ * (tend hurries, or the supervisor is gone with the build half done).
+ */
 void wrk_http_refuse_held(struct wrk_http *h);
 
 /* Send an event to every /__tend/events (Server-Sent Events) client. */

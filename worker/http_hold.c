@@ -88,6 +88,7 @@ wrk_http_refuse_held(struct wrk_http *h)
 
 	if (h == NULL)
 		return;
+	h->h_hold = false; /* a request behind a refused one is not parked */
 	while ((c = TAILQ_FIRST(&h->h_held)) != NULL)
 		wrk_hold_refuse(c);
 	wrk_http_check_drained(h);

@@ -104,6 +104,20 @@ begin_drain(struct wrk *w, bool handoff)
 void
 wrk_stop(struct wrk *w, int level, int signo)
 {
+	/*
+	 * The supervisor is gone (EOF, or PDEATHSIG): no BUILD_FINISHED will
+	 * come, and the guard is killing the build. Held requests get 503,
+	 * not its half-written output, and a stop that waited drains now.
+	 */
+	if (w->ipc_gone && wrk_http_holding(w->http)) {
+		wrk_http_refuse_held(w->http);
+		if (w->stop_level == STOP_GRACEFUL && !w->drain_begun) {
+			begin_drain(w, false);
+			if (w->http_drained)
+				finish(w);
+			return;
+		}
+	}
 	if (level <= w->stop_level)
 		return;
 	if (w->stop_signo == 0)

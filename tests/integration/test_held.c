@@ -206,3 +206,37 @@ Test(held, a_second_ctrl_c_answers_held_requests_503)
 	    strstr(tp.out, "build \"site\" interrupted") != NULL, "%s", tp.out);
 	expect_no_process_left();
 }
+
+/*
+ * tend is SIGKILLed while its worker waits for the build after a Ctrl-C:
+ * no BUILD_FINISHED will come and the guard kills the build. The held
+ * request gets 503 at once (not the half-written page, not a hang), and
+ * the worker drains and exits: nothing is left.
+ */
+Test(held, a_killed_supervisor_leaves_no_request_waiting)
+{
+	const char *args[] = {NULL};
+	char *resp;
+	long t0;
+	int fd, port;
+
+	write_config("", 0);
+	it_start(args, true);
+	port = tp_http_port(&tp);
+	cr_assert(
+	    tp_wait_for(&tp, "build \"site\" finished", 10000), "%s", tp.out);
+	kill(tp.pid, SIGUSR1);
+	it_wait_file("building.2");
+	fd = get_async(port, "/d.html");
+	it_ctrl_c(1);
+	cr_assert(tp_wait_for(&tp, "a build is running", 5000), "%s", tp.out);
+	t0 = now_ms();
+	kill(tp.pid, SIGKILL);
+	resp = get_wait(fd, 5000);
+	cr_assert(
+	    http_status(resp) == 503, "%.200s\noutput:\n%s", resp, tp.out);
+	cr_assert(now_ms() - t0 < 2000, "took %ld ms", now_ms() - t0);
+	free(resp);
+	expect_exit_by_signal(SIGKILL);
+	expect_no_process_left();
+}
