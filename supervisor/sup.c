@@ -369,8 +369,6 @@ sup_run(struct sup *s)
 		    s->http_addr);
 		if (s->udp_fd >= 0)
 			log_info("udp events on %s", s->udp_addr);
-		if (wproc_start(s) == -1)
-			return 1;
 	}
 	if (s->run_mode)
 		run_next(s);
@@ -383,6 +381,17 @@ sup_run(struct sup *s)
 			sched_next(s);
 			sup_check_idle(s);
 		}
+	}
+	/*
+	 * The worker after the first build started: its replay then says a
+	 * build runs before its sync (wnews.c), so a Ctrl-C in its first loop
+	 * turn finds it holding, never between the two.
+	 */
+	if (s->serve && wproc_start(s) == -1) {
+		/* The jobs run already: stop them as at SIGTERM, exit 1. */
+		s->exit_code = 1;
+		sup_stop_event(s, SE_TERM, 0);
+		s->stop.signo = 0;
 	}
 
 	ev_run(s->loop, 0);

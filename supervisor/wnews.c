@@ -120,4 +120,9 @@ wproc_restore_state(struct sup *s, struct wproc *w)
 		m.u.build_started.pgid = (uint32_t)j->j_pgid;
 		wproc_send(w, &m);
 	}
+	/* The end of the replay: the worker holds requests until it. */
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_PING;
+	m.u.ping.seq = ++w->w_ping_seq;
+	wproc_send(w, &m);
 }

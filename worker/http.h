@@ -91,7 +91,10 @@ struct wrk_http *wrk_http_new(struct ev_loop *loop, int listen_fd,
  */
 void wrk_http_drain(struct wrk_http *h, double deadline, bool handoff);
 
-/* Close every connection now (a second interrupt). Counts them as cut. */
+/*
+ * Close every connection now (a second interrupt, the drain deadline),
+ * after answering held requests 503. Counts the unfinished as cut.
+ */
 void wrk_http_cut(struct wrk_http *h);
 
 /*

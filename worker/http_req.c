@@ -348,7 +348,8 @@ dispatch(struct wrk_conn *c)
 		wrk_resp_error(c, 404, NULL); /* as if it were not there */
 	else if (p->method != HTTP_GET && p->method != HTTP_HEAD)
 		wrk_resp_error(c, 405, "Allow: GET, HEAD");
-	else if (h->h_hold && !h->h_draining)
+	/* A stop's drain holds too: a build that began just before it. */
+	else if (h->h_hold && !(h->h_draining && h->h_handoff))
 		wrk_hold_park(c);
 	else
 		wrk_http_file(c, c->c_path);

@@ -280,6 +280,8 @@ wrk_http_cut(struct wrk_http *h)
 
 	if (h == NULL)
 		return;
+	/* A request held for a build gets 503 rather than a reset. */
+	wrk_http_refuse_held(h);
 	while ((c = LIST_FIRST(&h->h_conns)) != NULL)
 		wrk_conn_close(c, wrk_conn_busy(c));
 	wrk_http_check_drained(h);

@@ -175,6 +175,9 @@ build_finished(struct wrk *w, const struct ipc_msg *m)
 		memcpy(b->tail, m->u.build_finished.tail, sizeof(b->tail));
 		w->have_build = true;
 	}
+	/* A replay to a new worker is history: the hold waits for the sync. */
+	if (!w->synced)
+		return;
 	if (!ok && !cut) {
 		wrk_http_hold(w->http, false);
 		broadcast(w, "build-error", json_event(b->job, m, NULL));
@@ -211,6 +214,33 @@ reload(struct wrk *w, const char *paths)
 	wrk_stop_build_over(w);
 }
 
+/* A task of the supervisor's runs now (its BUILD_STARTED came last). */
+static bool
+building(const struct wrk *w)
+{
+	for (size_t i = 0; i < w->njobs; i++)
+		if (w->jobs[i].running && !w->jobs[i].service)
+			return true;
+	return false;
+}
+
+/*
+ * The supervisor's first PING ends its replay to a new worker (the jobs,
+ * what ran, what runs now: wnews.c). Until then the worker holds file
+ * requests, since a build may be writing the site: a worker started in
+ * the middle of one (after a crash, to drain at a stop) must not answer
+ * from its half-written output in its first loop turn.
+ */
+static void
+synced(struct wrk *w)
+{
+	w->synced = true;
+	if (!building(w)) {
+		wrk_http_hold(w->http, false);
+		wrk_stop_build_over(w);
+	}
+}
+
 static void
 handle(struct wrk *w, const struct ipc_msg *m)
 {
@@ -241,6 +271,8 @@ handle(struct wrk *w, const struct ipc_msg *m)
 		wrk_stop(w, (int)m->u.stop.level, 0);
 		break;
 	case MSG_PING:
+		if (!w->synced)
+			synced(w);
 		memset(&r, 0, sizeof(r));
 		r.type = MSG_PONG;
 		r.u.pong.seq = m->u.ping.seq;
@@ -284,6 +316,17 @@ on_read(struct ev_loop *loop, ev_io *io, int revents)
 	ev_io_stop(loop, &w->ipc_wio);
 	w->ipc_gone = true;
 	wrk_stop(w, STOP_GRACEFUL, SIGTERM);
+}
+
+/*
+ * Handle what the supervisor has already sent, now: at a signal, a
+ * BUILD_STARTED written just before it decides whether the stop waits.
+ */
+void
+wrk_link_poll(struct wrk *w)
+{
+	if (!w->ipc_gone && w->ipc_fd >= 0 && ev_is_active(&w->ipc_rio))
+		on_read(w->loop, &w->ipc_rio, EV_READ);
 }
 
 static void

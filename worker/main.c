@@ -126,6 +126,7 @@ on_signal(struct ev_loop *loop, ev_signal *sw, int revents)
 
 	(void)loop;
 	(void)revents;
+	wrk_link_poll(w);
 	if (sw->signum == SIGINT)
 		wrk_stop(w, ++presses >= 2 ? STOP_CUT : STOP_GRACEFUL, SIGINT);
 	else
@@ -230,6 +231,9 @@ wrk_main(int argc, char **argv)
 	if (w.udp_fd >= 0 &&
 	    (w.udp = wrk_udp_new(w.loop, w.udp_fd, w.udp_log, &uops)) == NULL)
 		fatal("udp");
+	/* Until the supervisor says what runs (link.c: synced). */
+	if (w.hold)
+		wrk_http_hold(w.http, true);
 	ev_signal_init(&w.sig_int, on_signal, SIGINT);
 	ev_signal_init(&w.sig_term, on_signal, SIGTERM);
 	w.sig_int.data = w.sig_term.data = &w;

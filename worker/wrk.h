@@ -60,6 +60,7 @@ struct wrk {
 	struct ipc_rbuf *rb;
 	struct ipc_wbuf wb;
 	bool ipc_gone; /* EOF: the supervisor died */
+	bool synced; /* the supervisor's replay ended (its first PING) */
 
 	struct wrk_http *http;
 	struct wrk_udp *udp;
@@ -82,6 +83,7 @@ struct wrk {
 void wrk_link_start(struct wrk *w);
 void wrk_link_send(struct wrk *w, const struct ipc_msg *m);
 void wrk_link_trigger(struct wrk *w, const char *job, const char *source);
+void wrk_link_poll(struct wrk *w); /* read what the supervisor sent */
 
 /* stop.c */
 void wrk_stop(struct wrk *w, int level, int signo);

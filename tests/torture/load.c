@@ -10,7 +10,8 @@
  * ("rec N") with a "ping" every TT_PING_EVERY records, each ping from its own
  * socket so that a pong names its ping exactly. A pong proves every record sent
  * before its ping was handled (tend handles its socket buffer in order).
- * Everything, the pty included, is driven from one poll loop (load_step).
+ * Everything, the pty included, is driven from one poll loop (load_step),
+ * also the requests for public/page.html during builds (page.c).
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -29,9 +30,11 @@
 
 #include "torture.h"
 
-static const char request[] = "GET /data.bin HTTP/1.1\r\nHost: t\r\n\r\n";
-static const char slow_request[] =
-    "GET /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+/* Host names tend itself: tend answers 403 to a name it does not know. */
+static const char request[] =
+    "GET /data.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+static const char slow_request[] = "GET /big.bin HTTP/1.1\r\nHost: "
+                                   "127.0.0.1\r\nConnection: close\r\n\r\n";
 
 unsigned char
 tt_data_byte(size_t i)
@@ -40,9 +43,10 @@ tt_data_byte(size_t i)
 }
 
 void
-load_init(struct tt_load *ld, int presses)
+load_init(struct tt_load *ld, const char *dir, int presses)
 {
 	memset(ld, 0, sizeof(*ld));
+	ld->dir = dir;
 	ld->http_port = ld->udp_port = -1;
 	ld->udp_fd = -1;
 	ld->connect_more = true;
@@ -50,6 +54,7 @@ load_init(struct tt_load *ld, int presses)
 	for (int i = 0; i < TT_NALL; i++)
 		ld->c[i].fd = -1;
 	ld->c[TT_SLOW].slow = true;
+	page_init(ld);
 }
 
 static struct sockaddr_in
@@ -89,6 +94,7 @@ conn_reset(struct tt_conn *c)
 	c->clen = -1;
 	c->body = 0;
 	c->server_closes = false;
+	c->retry_after = false;
 }
 
 static void
@@ -183,6 +189,8 @@ parse_head(struct tt_conn *c)
 			c->clen = atol(p + 15);
 		else if (strncasecmp(p, "connection: close", 17) == 0)
 			c->server_closes = true;
+		else if (strncasecmp(p, "retry-after:", 12) == 0)
+			c->retry_after = true;
 	}
 	if (c->clen < 0) {
 		tt_fail("http: status %d without Content-Length", c->status);
@@ -210,9 +218,18 @@ take_body(struct tt_load *ld, struct tt_conn *c, const char *b, size_t n)
 		}
 	c->body += n;
 	if ((long)c->body == c->clen) {
-		if (c->status != 200)
-			tt_fail("http: status %d", c->status);
-		ld->responses++;
+		/*
+		 * data.bin is held while a task runs; the 2nd Ctrl-C answers
+		 * what is held 503 with Retry-After, never the file half built.
+		 */
+		if (c->status == 503 && c->retry_after && ld->presses >= 2)
+			ld->busy++;
+		else if (c->status != 200)
+			tt_fail("http: status %d%s with %d Ctrl-C", c->status,
+			    c->retry_after ? " (Retry-After)" : "",
+			    ld->presses);
+		else
+			ld->responses++;
 		closes = c->server_closes;
 		conn_reset(c);
 		c->st = HC_SENDING; /* the next request, even after Ctrl-C */
@@ -400,12 +417,14 @@ start_when_ready(struct tt_load *ld, struct tp *tp)
 void
 load_step(struct tt_load *ld, struct tp *tp, int ms)
 {
-	struct pollfd pf[1 + TT_NALL + TT_MAXPINGS];
-	int who[1 + TT_NALL + TT_MAXPINGS], n = 0, timeout = ms;
+	struct pollfd pf[1 + TT_NALL + TT_MAXPINGS + TT_NPAGE];
+	int who[1 + TT_NALL + TT_MAXPINGS + TT_NPAGE], n = 0, timeout = ms;
 	long now;
 
 	if (!ld->started && !tp->exited)
 		start_when_ready(ld, tp);
+	if (ld->started && !tp->exited && !ld->pty_dead)
+		page_tick(ld);
 	if (ld->started && !tp->exited) {
 		udp_send_due(ld);
 		long wait = ld->next_udp_ms - now_ms();
@@ -437,6 +456,7 @@ load_step(struct tt_load *ld, struct tp *tp, int ms)
 			    .fd = ld->pings[i].fd, .events = POLLIN};
 			who[n++] = TT_NALL + i;
 		}
+	n += page_pollfds(ld, pf + n, who + n, TT_NALL + TT_MAXPINGS);
 	if (poll(pf, (nfds_t)n, timeout) > 0)
 		for (int k = 0; k < n; k++) {
 			if (pf[k].revents == 0)
@@ -447,8 +467,11 @@ load_step(struct tt_load *ld, struct tp *tp, int ms)
 					ld->pty_dead = true;
 			} else if (who[k] < TT_NALL)
 				conn_event(ld, &ld->c[who[k]], pf[k].revents);
-			else
+			else if (who[k] < TT_NALL + TT_MAXPINGS)
 				pong_read(ld, &ld->pings[who[k] - TT_NALL]);
+			else
+				page_event(ld, who[k] - TT_NALL - TT_MAXPINGS,
+				    pf[k].revents);
 		}
 	if (!tp->exited && waitpid(tp->pid, &tp->status, WNOHANG) == tp->pid)
 		tp->exited = true;
@@ -500,6 +523,7 @@ load_finish(struct tt_load *ld)
 		if (ld->c[i].st != HC_CLOSED)
 			conn_ended(
 			    ld, &ld->c[i], "still open after tend exited");
+	page_finish(ld);
 	if (ld->udp_fd >= 0)
 		close(ld->udp_fd);
 	ld->udp_fd = -1;
@@ -511,5 +535,5 @@ load_conns_closed(const struct tt_load *ld)
 	for (int i = 0; i < TT_NALL; i++)
 		if (ld->c[i].st != HC_CLOSED)
 			return false;
-	return true;
+	return page_closed(ld);
 }

@@ -3,14 +3,14 @@
  * tests/torture/report.c
  * What the torture prints besides the violations themselves: the last
  * lines tend printed in a violating iteration (without the echo of every
- * UDP record), and the summary of a run.
+ * UDP record and every record seed wrote), and the summary of a run.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "torture.h"
 
-/* The last lines tend printed, without the "udp ...: rec N" echoes. */
+/* The last lines tend printed, without "udp ...: rec N", "seed | put". */
 void
 print_tail(const char *out)
 {
@@ -22,6 +22,8 @@ print_tail(const char *out)
 			eol = p + strlen(p) - 1;
 		if (strncmp(p, "tend[worker]: udp 127.0.0.1:", 28) == 0 &&
 		    strstr(p, ": rec ") != NULL && strstr(p, ": rec ") < eol)
+			continue;
+		if (strncmp(p, "seed | put s", 12) == 0)
 			continue;
 		if (n == 40)
 			memmove(keep, keep + 1, sizeof(keep) - sizeof(keep[0]));
@@ -54,8 +56,18 @@ print_summary(const struct totals *t, int iterations, long ms, uint64_t seed)
 	printf("  (start-up: %u of them typed after \"worker ready\")\n",
 	    t->startup_late);
 	printf("HTTP responses verified: %lu (cut by 2+ Ctrl-C or a kill: %lu, "
-	       "unanswered: %lu)\n",
-	    t->responses, t->truncated, t->unanswered);
+	       "unanswered: %lu, 503 after a 2nd Ctrl-C: %lu)\n",
+	    t->responses, t->truncated, t->unanswered, t->busy);
+	printf("page.html requests during builds: %lu (200 from the finished "
+	       "build: %lu, 503 after a 2nd Ctrl-C: %lu, refused: %lu, cut by "
+	       "2+ Ctrl-C or a kill: %lu)\n",
+	    t->page_sent, t->page_ok, t->page_busy, t->page_refused,
+	    t->page_excused);
+	printf("seed runs: %lu (writing at the 1st Ctrl-C: %lu, interrupted "
+	       "by the 2nd: %lu, cut: %lu); records acknowledged %lu, stored "
+	       "in db %lu\n",
+	    t->seed_runs, t->seed_finishing, t->seed_interrupted, t->seed_cut,
+	    t->seed_acked, t->seed_stored);
 	printf("slow 4 MiB downloads in flight at the 1st Ctrl-C: %lu, "
 	       "completed: %lu\n",
 	    t->slow_started, t->slow_done);

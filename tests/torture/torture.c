@@ -3,11 +3,13 @@
  * tests/torture/torture.c
  * The torture driver: `torture [--iterations N] [--seed S] [--first I]
  * [--verbose]`. Each iteration starts tend under a pty in a fresh
- * directory (a counting build, a 64 KiB file served, a UDP port with a
- * log), puts HTTP and UDP load on it (load.c), types 1, 2 or 3 Ctrl-C
- * (150 ms apart) at a seeded random moment (start-up, ready, mid-build,
- * between builds, during a worker restart, during a SIGHUP reload), and
- * checks the invariants (here and in check.c). Exit 1 on any violation.
+ * directory (a counting build that rewrites a served page, a db service
+ * and a seed task writing records into it, a 64 KiB file served, a UDP
+ * port with a log), puts HTTP and UDP load on it (load.c, page.c), types
+ * 1, 2 or 3 Ctrl-C (150 ms apart) at a seeded random moment (start-up,
+ * ready, mid-build, between builds, while seed writes, during a worker
+ * restart, during a SIGHUP reload), and checks the invariants (here and in
+ * check.c, store.c). Exit 1 on any violation.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -30,7 +32,7 @@
 #define KEEP_MAX 5 /* failing iterations whose directory is kept */
 
 const char *const tt_moment_name[TM_COUNT] = {"start-up", "ready", "mid-build",
-    "between", "restart", "reload", "handoff"};
+    "between", "seeding", "restart", "reload", "handoff"};
 
 /* The iteration being run, for tt_fail and the helpers below. */
 static struct {
@@ -147,13 +149,27 @@ worker_pid(void)
 	return pid;
 }
 
-static void
+/*
+ * SIGUSR1 runs every task again, build then seed; a UDP "build build"
+ * runs build alone (nothing runs after it). Returns whether seed runs too.
+ */
+static bool
 trigger_build(void)
 {
-	if (rnd(2) == 0 || it.ld.udp_fd < 0)
+	if (rnd(2) == 0 || it.ld.udp_fd < 0) {
 		kill(it.tp.pid, SIGUSR1);
-	else
-		udp_send(it.ld.udp_fd, it.ld.udp_port, "build build");
+		return true;
+	}
+	udp_send(it.ld.udp_fd, it.ld.udp_port, "build build");
+	return false;
+}
+
+/* Until builds runs of build and seeds of seed have finished. */
+static bool
+wait_finished(size_t builds, size_t seeds)
+{
+	return wait_text("build \"build\" finished", builds) &&
+	    wait_text("build \"seed\" finished", seeds);
 }
 
 /*
@@ -180,6 +196,7 @@ reach_moment(unsigned *startup_late)
 {
 	char name[32];
 	int target, extra;
+	size_t seeds;
 
 	switch (it.m) {
 	case TM_STARTUP:
@@ -217,13 +234,20 @@ reach_moment(unsigned *startup_late)
 		step_for(rnd(it.presses == 1 ? 250 : 120));
 		break;
 	case TM_BETWEEN:
+		/* Nothing runs: seed follows the first build, wait for it. */
 		extra = rnd(3);
-		wait_text("build \"build\" finished", 1);
+		seeds = 1;
+		wait_finished(1, seeds);
 		for (int i = 1; i <= extra; i++) {
-			trigger_build();
-			wait_text("build \"build\" finished", (size_t)i + 1);
+			seeds += trigger_build();
+			wait_finished((size_t)i + 1, seeds);
 		}
 		step_for(rnd(30));
+		break;
+	case TM_SEED:
+		/* A run lasts about 0.35 s: let a 2nd Ctrl-C land in it too. */
+		wait_text("build \"seed\" started", 1);
+		step_for(rnd(it.presses == 1 ? 300 : 150));
 		break;
 	case TM_RESTART:
 		wait_text("worker ready", 1);
@@ -282,6 +306,7 @@ run_iteration(struct totals *t)
 	const char *args[] = {NULL};
 	unsigned builds = 0;
 	unsigned long acked = 0;
+	struct store_stats st;
 	long t0 = now_ms();
 
 	it.violations = 0;
@@ -292,7 +317,7 @@ run_iteration(struct totals *t)
 	it.slow = tt_write_files(it.dir) && rnd(2) == 0 && it.m != TM_STARTUP &&
 	    it.m != TM_RESTART;
 	tt_write_config(it.dir, it.presses == 3, false, false);
-	load_init(&it.ld, 0);
+	load_init(&it.ld, it.dir, 0);
 	tp_start(&it.tp, it.dir, args);
 	keep_output_at_ctrl_c(it.tp.master);
 
@@ -331,6 +356,7 @@ run_iteration(struct totals *t)
 		tt_fail("%zu process(es) left in tend's session", left);
 	check_builds(it.dir, it.typed, &builds);
 	check_udp_log(it.dir, &it.ld, &acked);
+	check_store(it.dir, it.tp.out, it.typed, &st);
 
 	/* Counted by the presses actually typed (tend may exit sooner). */
 	int col = it.typed < 1 ? 0 : it.typed - 1;
@@ -340,6 +366,18 @@ run_iteration(struct totals *t)
 	t->unanswered += it.ld.unanswered;
 	t->slow_started += it.slow && it.typed > 0;
 	t->slow_done += it.ld.slow_done;
+	t->busy += it.ld.busy;
+	t->page_sent += it.ld.page_sent;
+	t->page_ok += it.ld.page_ok;
+	t->page_busy += it.ld.page_busy;
+	t->page_refused += it.ld.page_refused;
+	t->page_excused += it.ld.page_excused;
+	t->seed_runs += st.runs;
+	t->seed_acked += st.acked;
+	t->seed_stored += st.stored;
+	t->seed_cut += st.cut;
+	t->seed_finishing += st.finishing;
+	t->seed_interrupted += st.interrupted;
 	t->acked += acked;
 	t->sent += it.ld.next_rec;
 	t->builds += builds;
@@ -347,11 +385,13 @@ run_iteration(struct totals *t)
 	if (it.verbose || it.violations > 0)
 		printf(
 		    "%4d %-10s %d/%d Ctrl-C  %5ld ms  builds %u  http %lu ok "
-		    "%lu cut %lu unanswered  udp %u sent %lu acked  %s\n",
+		    "%lu cut %lu unanswered  udp %u sent %lu acked  page %lu "
+		    "sent %lu ok %lu refused  seed %u runs %lu acked%s  %s\n",
 		    it.idx, tt_moment_name[it.m], it.typed, it.presses,
 		    now_ms() - t0, builds, it.ld.responses, it.ld.truncated,
-		    it.ld.unanswered, it.ld.next_rec, acked,
-		    it.violations ? "VIOLATION" : "ok");
+		    it.ld.unanswered, it.ld.next_rec, acked, it.ld.page_sent,
+		    it.ld.page_ok, it.ld.page_refused, st.runs, st.acked,
+		    st.cut ? " (cut)" : "", it.violations ? "VIOLATION" : "ok");
 	if (it.violations > 0) {
 		t->violations += (unsigned)it.violations;
 		t->bad_iterations++;
@@ -375,8 +415,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: torture [--iterations N] [--seed S] [--first I] "
 	    "[--skip MOMENT]... [--verbose]\n"
-	    "moments: start-up ready mid-build between restart reload "
-	    "handoff\n");
+	    "moments: start-up ready mid-build between seeding restart "
+	    "reload handoff\n");
 	exit(2);
 }
 

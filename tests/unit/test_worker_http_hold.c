@@ -236,9 +236,11 @@ Test(http_hold, hold_and_release_are_idempotent)
 	srv_stop(&S);
 }
 
-Test(http_hold, a_cut_closes_held_connections)
+/* A cut (2nd Ctrl-C, drain deadline) answers 503, never a reset. */
+Test(http_hold, a_cut_answers_held_requests_503_then_closes)
 {
 	uint64_t req, conns, cut;
+	struct resp r;
 	struct cli c;
 
 	srv_start(&S, NULL);
@@ -247,12 +249,16 @@ Test(http_hold, a_cut_closes_held_connections)
 	cli_send(&c, GET_HELLO);
 	assert_silent(&c, 100);
 	kill(S.pid, SIGUSR2);
+	cr_assert(cli_resp(&c, &r, false) == 0, "no answer at the cut");
+	cr_assert(eq(int, r.status, 503));
+	cr_assert(strstr(r.head, "Retry-After: 1") != NULL, "%s", r.head);
+	resp_free(&r);
 	cr_assert(cli_eof(&c, 5.0), "a held connection survived the cut");
 	cli_close(&c);
 	srv_stop(&S);
 	srv_stats(&S, &req, &conns, &cut);
-	cr_assert(eq(u64, req, 0));
-	cr_assert(eq(u64, cut, 1));
+	cr_assert(eq(u64, req, 1));
+	cr_assert(eq(u64, cut, 0));
 }
 
 Test(http_hold, a_client_that_leaves_while_held_costs_nothing)
