@@ -111,9 +111,13 @@ bool wrk_http_holding(const struct wrk_http *h);
  */
 void wrk_http_refuse_held(struct wrk_http *h);
 
-/* Send an event to every /__tend/events (Server-Sent Events) client. */
-void wrk_http_broadcast(
-    struct wrk_http *h, const char *event, const char *data);
+/*
+ * Send an event to every /__tend/events (Server-Sent Events) client;
+ * clients that are not loopback peers get remote instead, when not NULL
+ * (a build's output is for this machine, as the status page is).
+ */
+void wrk_http_broadcast(struct wrk_http *h, const char *event, const char *data,
+    const char *remote);
 
 struct wrk_http_stats {
 	uint64_t requests; /* responses completed */

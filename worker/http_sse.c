@@ -108,21 +108,29 @@ frame(const char *event, const char *data, size_t *lenp)
 }
 
 void
-wrk_http_broadcast(struct wrk_http *h, const char *event, const char *data)
+wrk_http_broadcast(
+    struct wrk_http *h, const char *event, const char *data, const char *remote)
 {
 	struct wrk_conn *c, *next;
-	size_t len;
-	char *m;
+	size_t len, rlen = 0;
+	char *m, *rm = NULL;
 
 	if (h == NULL ||
 	    (m = frame(event, data != NULL ? data : "", &len)) == NULL)
 		return;
+	if (remote != NULL && (rm = frame(event, remote, &rlen)) == NULL) {
+		free(m);
+		return;
+	}
 	for (c = LIST_FIRST(&h->h_conns); c != NULL; c = next) {
+		bool other = rm != NULL && !c->c_loopback;
 		next = LIST_NEXT(c, c_link);
 		if (!c->c_sse || c->c_close_after)
 			continue;
-		if (c->c_wlen - c->c_woff + len > WRK_SSE_MAX ||
-		    wrk_out_append(c, m, len) == -1) {
+		if (c->c_wlen - c->c_woff + (other ? rlen : len) >
+		        WRK_SSE_MAX ||
+		    wrk_out_append(c, other ? rm : m, other ? rlen : len) ==
+		        -1) {
 			/* It stopped reading: a reload it never sees is moot.
 			 */
 			wrk_conn_close(c, false);
@@ -132,5 +140,6 @@ wrk_http_broadcast(struct wrk_http *h, const char *event, const char *data)
 			wrk_conn_drive(c);
 	}
 	free(m);
+	free(rm);
 	wrk_http_check_drained(h);
 }

@@ -67,8 +67,10 @@ wrk_link_trigger(struct wrk *w, const char *job, const char *source)
 	wrk_link_send(w, &m);
 }
 
+/* tail: the build's output with a finished build (loopback pages only). */
 static char *
-json_event(const char *job, const struct ipc_msg *fin, const char *paths)
+json_event(
+    const char *job, const struct ipc_msg *fin, const char *paths, bool tail)
 {
 	cJSON *o = cJSON_CreateObject(), *list;
 	char *out;
@@ -80,7 +82,8 @@ json_event(const char *job, const struct ipc_msg *fin, const char *paths)
 	if (fin != NULL) {
 		cJSON_AddNumberToObject(
 		    o, "status", fin->u.build_finished.status);
-		cJSON_AddStringToObject(o, "tail", fin->u.build_finished.tail);
+		cJSON_AddStringToObject(
+		    o, "tail", tail ? fin->u.build_finished.tail : "");
 	}
 	if (paths != NULL && (list = cJSON_AddArrayToObject(o, "paths"))) {
 		const char *p = paths;
@@ -98,12 +101,14 @@ json_event(const char *job, const struct ipc_msg *fin, const char *paths)
 	return out;
 }
 
+/* remote: what pages of other hosts get instead (NULL: the same). */
 static void
-broadcast(struct wrk *w, const char *event, char *data)
+broadcast(struct wrk *w, const char *event, char *data, char *remote)
 {
 	if (w->livereload && data != NULL)
-		wrk_http_broadcast(w->http, event, data);
+		wrk_http_broadcast(w->http, event, data, remote);
 	free(data);
+	free(remote);
 }
 
 static void
@@ -123,7 +128,7 @@ build_started(struct wrk *w, const char *name, pid_t pgid)
 	/* A browser must not get half of what this build writes. */
 	if (w->hold)
 		wrk_http_hold(w->http, true);
-	broadcast(w, "building", json_event(name, NULL, NULL));
+	broadcast(w, "building", json_event(name, NULL, NULL, false), NULL);
 }
 
 /*
@@ -180,7 +185,9 @@ build_finished(struct wrk *w, const struct ipc_msg *m)
 		return;
 	if (!ok && !cut) {
 		wrk_http_hold(w->http, false);
-		broadcast(w, "build-error", json_event(b->job, m, NULL));
+		/* The output is the status page's: not for other hosts. */
+		broadcast(w, "build-error", json_event(b->job, m, NULL, true),
+		    w->status_any ? NULL : json_event(b->job, m, NULL, false));
 		wrk_stop_build_over(w);
 	} else if (m->u.build_finished.more == 0) {
 		wrk_http_hold(w->http, false);
@@ -210,7 +217,7 @@ reload(struct wrk *w, const char *paths)
 {
 	wrk_http_hold(w->http, false);
 	broadcast(w, only_css(paths) ? "css" : "reload",
-	    json_event(NULL, NULL, paths));
+	    json_event(NULL, NULL, paths, false), NULL);
 	wrk_stop_build_over(w);
 }
 

@@ -159,7 +159,7 @@ udp_reload(void *arg, const char *source)
 	char data[128];
 
 	snprintf(data, sizeof(data), "{\"source\":\"%s\"}", source);
-	wrk_http_broadcast(w->http, "reload", data);
+	wrk_http_broadcast(w->http, "reload", data, NULL);
 }
 
 static bool

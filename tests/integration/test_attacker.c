@@ -312,3 +312,50 @@ Test(attacker, the_status_page_is_for_loopback_peers_only)
 	cr_assert(get("/__tend/status") == 200);
 	stop();
 }
+
+/* An event stream on another host's page gets a failure, not its output. */
+Test(attacker, the_build_output_stays_on_this_machine)
+{
+	const char *args[] = {NULL};
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	in_addr_t a = lan_address();
+	char lan[8192] = "", local[8192] = "", req[256];
+	int lfd, rfd;
+
+	if (a == 0)
+		cr_skip_test("no non-loopback IPv4 address on this machine");
+	tmp_write(dir, "tend.json",
+	    "{ \"serve\": { \"root\": \"public\", \"http\": \"0.0.0.0:0\" },\n"
+	    "  \"jobs\": { \"site\": { \"cmd\": \"test -e fail && { echo "
+	    "SECRET-OUTPUT; exit 1; } || true\" } } }\n");
+	it_start(args, true);
+	port = tp_http_port(&tp);
+	cr_assert(
+	    tp_wait_for(&tp, "build \"site\" finished", 5000), "%s", tp.out);
+	/* A page on the LAN and one on this machine listen for events. */
+	sin.sin_addr.s_addr = a;
+	sin.sin_port = htons((uint16_t)port);
+	rfd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert(connect(rfd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	snprintf(req, sizeof(req),
+	    "GET /__tend/events HTTP/1.1\r\nHost: %s\r\n\r\n",
+	    inet_ntoa(sin.sin_addr));
+	cr_assert(send(rfd, req, strlen(req), 0) > 0);
+	lfd = sse_open(port);
+	tp_pump(&tp, 200);
+	tmp_write(dir, "fail", "");
+	cr_assert(
+	    status_of("POST /__tend/build HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	              "Content-Length: 0\r\nConnection: close\r\n\r\n") == 202);
+	cr_assert(
+	    sse_wait(lfd, local, sizeof(local), "event: build-error", 1, 5000),
+	    "%s", local);
+	cr_assert(
+	    sse_wait(rfd, lan, sizeof(lan), "event: build-error", 1, 5000),
+	    "%s", lan);
+	cr_assert(strstr(local, "SECRET-OUTPUT") != NULL, "%s", local);
+	cr_assert(strstr(lan, "SECRET-OUTPUT") == NULL, "%s", lan);
+	close(lfd);
+	close(rfd);
+	stop();
+}

@@ -61,7 +61,7 @@ child_trigger(void *arg, const char *job, const char *peer)
 	/* Broadcasting from inside a request exercises re-entry. */
 	snprintf(
 	    data, sizeof(data), "{\"job\":\"%s\",\"peer\":\"%s\"}", job, peer);
-	wrk_http_broadcast(ch->h, "build", data);
+	wrk_http_broadcast(ch->h, "build", data, NULL);
 	return 0;
 }
 
@@ -134,7 +134,7 @@ child_ctl(struct ev_loop *loop, ev_io *w, int revents)
 		wrk_http_hold(ch->h, false);
 		break;
 	case CTL_NOTE:
-		wrk_http_broadcast(ch->h, "note", "one\ntwo\r\nthree");
+		wrk_http_broadcast(ch->h, "note", "one\ntwo\r\nthree", NULL);
 		break;
 	case CTL_HANDOFF:
 		wrk_http_drain(ch->h, ch->deadline, true);
