@@ -72,8 +72,10 @@ struct cfg_serve {
 	/* Longest a request waits for a build (then 503); 0: no holding. */
 	double s_hold_during_build; /* default 10; true: 10, false: 0 */
 	bool s_spa; /* serve /index.html for unknown paths */
-	/* Host names accepted besides loopback names and IP literals:
-	 * "name", "*.suffix", or "*" for any (DNS rebinding: see http_guard). */
+	/*
+	 * Host names accepted besides loopback names and IP literals:
+	 * "name", "*.suffix", or "*" for any (DNS rebinding: http_guard.c).
+	 */
 	struct cfg_strv s_hosts;
 	struct cfg_strv s_deny; /* globs never served (404), besides .env... */
 	struct cfg_strv s_allow; /* globs served even when denied */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * config/json_out.c
- * The normalised config as tend.json text (`tend check` prints it): every default
- * spelled out, cmd as it was written. Loading the output again gives the
- * same config, which is how the tests check this file.
+ * The normalised config as tend.json text (`tend check` prints it): every
+ * default spelled out, cmd as it was written. Loading the output again gives
+ * the same config, which is how the tests check this file.
  */
 #include <stdlib.h>
 #include <string.h>

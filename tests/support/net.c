@@ -106,8 +106,8 @@ http_get_on(int fd, const char *path, bool *closed)
 	ssize_t got;
 	int len;
 
-	len = snprintf(
-	    req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path);
+	len = snprintf(req, sizeof(req),
+	    "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path);
 	if (len < 0 || (size_t)len >= sizeof(req) ||
 	    send(fd, req, (size_t)len, MSG_NOSIGNAL) != len)
 		return -1;
