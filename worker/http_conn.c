@@ -383,9 +383,9 @@ wrk_conn_drive(struct wrk_conn *c)
 			}
 			wrk_req_reset(c);
 			c->c_st = CS_READ;
+			/* Idle keep-alive: its struct only. */
 			if (!c->c_req.begun)
-				mem_free(
-				    c); /* idle keep-alive: its struct only */
+				mem_free(c);
 			wrk_conn_timer(c,
 			    c->c_req.begun ? h->h_lim.header_timeout
 			                   : h->h_lim.keepalive_timeout);
