@@ -57,6 +57,18 @@ due(const struct job *v)
 	    job_running(v) && !v->j_stopping;
 }
 
+/* v still waits: for a job that needs it, or for the worker's drain. */
+static bool
+waits(const struct sup *s, const struct job *v, bool *seen)
+{
+	if (worker_alive(s))
+		return true;
+	for (size_t i = 0; i < s->njobs; i++)
+		if (blocks(s->jobs[i], v, seen, s->njobs))
+			return true;
+	return false;
+}
+
 /*
  * Name what v waits for into buf ("\"seed\", the worker"); returns
  * whether it waits at all.
@@ -103,13 +115,11 @@ void
 order_advance(struct sup *s)
 {
 	bool *seen = calloc(s->njobs ? s->njobs : 1, sizeof(*seen));
-	char why[8];
 
 	for (size_t i = 0; i < s->njobs; i++) {
 		struct job *v = s->jobs[i];
 		/* Out of memory: stopping out of order beats never stopping. */
-		if (due(v) &&
-		    (seen == NULL || !waits_for(s, v, seen, why, sizeof(why))))
+		if (due(v) && (seen == NULL || !waits(s, v, seen)))
 			stop_one(v);
 	}
 	free(seen);

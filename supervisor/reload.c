@@ -102,16 +102,6 @@ sup_jobs_free(struct sup *s)
 	s->njobs = s->nqueue = 0;
 }
 
-static bool
-tasks_running(const struct sup *s)
-{
-	for (size_t i = 0; i < s->njobs; i++)
-		if (s->jobs[i]->j_cfg->j_kind == JOB_TASK &&
-		    job_running(s->jobs[i]))
-			return true;
-	return false;
-}
-
 /* Still the same job under next: same name, same configuration. */
 static bool
 unchanged(const struct job *j, const struct cfg *next)
@@ -268,7 +258,7 @@ void
 sup_apply_pending_reload(struct sup *s)
 {
 	if (s->pending_cfg == NULL || s->stop.st != ST_RUNNING ||
-	    tasks_running(s))
+	    sched_task_running(s))
 		return;
 	mark_replaced(s, s->pending_cfg);
 	if (order_stopping(s)) {
@@ -321,7 +311,7 @@ sup_reload(struct sup *s)
 		return -1;
 	}
 	*s->pending_cfg = next;
-	if (tasks_running(s))
+	if (sched_task_running(s))
 		log_info("reload waits for the running tasks to end");
 	sup_apply_pending_reload(s);
 	return 0;

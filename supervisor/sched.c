@@ -46,8 +46,8 @@ sched_running(const struct sup *s)
 	return n;
 }
 
-static bool
-task_running(const struct sup *s)
+bool
+sched_task_running(const struct sup *s)
 {
 	for (size_t i = 0; i < s->njobs; i++)
 		if (s->jobs[i]->j_cfg->j_kind == JOB_TASK &&
@@ -306,7 +306,7 @@ serve_next(struct sup *s)
 	bool again = true;
 
 	while (again && s->stop.st == ST_RUNNING && s->pending_cfg == NULL) {
-		bool busy = task_running(s);
+		bool busy = sched_task_running(s);
 
 		again = unblock(s);
 		for (size_t q = 0; q < s->nqueue; q++) {

@@ -136,6 +136,7 @@ void sched_start_services(struct sup *s);
 void sched_queue_service(struct sup *s, struct job *j);
 void sched_start_service(struct sup *s, struct job *j);
 size_t sched_running(const struct sup *s);
+bool sched_task_running(const struct sup *s);
 struct job *sched_find(struct sup *s, const char *name);
 
 void sched_trigger_job(struct sup *s, struct job *j);

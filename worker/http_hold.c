@@ -44,6 +44,22 @@ wrk_hold_forget(struct wrk_conn *c)
 		TAILQ_REMOVE(&c->c_h->h_held, c, c_held);
 }
 
+/* Off the queue, to be answered now; false when c was not parked. */
+static bool
+unpark(struct wrk_conn *c)
+{
+	struct wrk_http *h = c->c_h;
+
+	if (c->c_st != CS_HELD)
+		return false;
+	TAILQ_REMOVE(&h->h_held, c, c_held);
+	c->c_st = CS_READ;
+	/* dispatch's rule for a drain that began while the request waited. */
+	if (h->h_draining && c->c_roff == c->c_rlen)
+		c->c_close_after = true;
+	return true;
+}
+
 /*
  * Answer a parked request now, as dispatch would have, then run the
  * connection on (it may hold pipelined requests). May close c. The caller
@@ -52,15 +68,8 @@ wrk_hold_forget(struct wrk_conn *c)
 void
 wrk_hold_release(struct wrk_conn *c)
 {
-	struct wrk_http *h = c->c_h;
-
-	if (c->c_st != CS_HELD)
+	if (!unpark(c))
 		return;
-	TAILQ_REMOVE(&h->h_held, c, c_held);
-	c->c_st = CS_READ;
-	/* dispatch's rule for a drain that began while the request waited. */
-	if (h->h_draining && c->c_roff == c->c_rlen)
-		c->c_close_after = true;
 	wrk_http_file(c, c->c_path);
 	wrk_conn_drive(c);
 }
@@ -69,14 +78,8 @@ wrk_hold_release(struct wrk_conn *c)
 void
 wrk_hold_refuse(struct wrk_conn *c)
 {
-	struct wrk_http *h = c->c_h;
-
-	if (c->c_st != CS_HELD)
+	if (!unpark(c))
 		return;
-	TAILQ_REMOVE(&h->h_held, c, c_held);
-	c->c_st = CS_READ;
-	if (h->h_draining && c->c_roff == c->c_rlen)
-		c->c_close_after = true;
 	wrk_resp_error(c, 503, "Retry-After: 1");
 	wrk_conn_drive(c);
 }

@@ -46,6 +46,27 @@ write_config(const char *hold, int db_stop_delay_ms)
 	tmp_write(dir, "build.sh", build_sh);
 }
 
+/*
+ * Start tend with write_config's site and db, let the first build finish,
+ * and start the second (v2), returning once it has begun rewriting the
+ * site. Returns the HTTP port.
+ */
+static int
+start_second_build(const char *hold, int db_stop_delay_ms)
+{
+	const char *args[] = {NULL};
+	int port;
+
+	write_config(hold, db_stop_delay_ms);
+	it_start(args, true);
+	port = tp_http_port(&tp);
+	cr_assert(
+	    tp_wait_for(&tp, "build \"site\" finished", 10000), "%s", tp.out);
+	kill(tp.pid, SIGUSR1); /* the 2nd build: v2 */
+	it_wait_file("building.2");
+	return port;
+}
+
 /* Connect and send a GET of path; the answer is read by get_wait. */
 static int
 get_async(int port, const char *path)
@@ -98,19 +119,12 @@ expect_page(int fd, const char *want)
 /* Ctrl-C during the 2nd build: four held requests and one more. */
 Test(held, ctrl_c_mid_build_answers_held_requests_from_the_finished_site)
 {
-	const char *args[] = {NULL};
 	const char *pages[] = {"/a.html", "/b.html", "/c.html", "/d.html"};
 	int fds[4], late, port, refused;
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	long t0, took;
 
-	write_config("", 1500);
-	it_start(args, true);
-	port = tp_http_port(&tp);
-	cr_assert(
-	    tp_wait_for(&tp, "build \"site\" finished", 10000), "%s", tp.out);
-	kill(tp.pid, SIGUSR1); /* the 2nd build: v2 */
-	it_wait_file("building.2");
+	port = start_second_build("", 1500);
 	for (int i = 0; i < 4; i++)
 		fds[i] = get_async(port, pages[i]);
 	tp_pump(&tp, 100);
@@ -151,18 +165,11 @@ Test(held, ctrl_c_mid_build_answers_held_requests_from_the_finished_site)
 /* The hold cap runs out during the build: 503 with Retry-After. */
 Test(held, the_hold_cap_answers_503_with_retry_after_never_404)
 {
-	const char *args[] = {NULL};
 	char *resp;
 	long t0, took;
 	int port;
 
-	write_config(", \"hold_during_build\": 0.3", 0);
-	it_start(args, true);
-	port = tp_http_port(&tp);
-	cr_assert(
-	    tp_wait_for(&tp, "build \"site\" finished", 10000), "%s", tp.out);
-	kill(tp.pid, SIGUSR1);
-	it_wait_file("building.2");
+	port = start_second_build(", \"hold_during_build\": 0.3", 0);
 	t0 = now_ms();
 	resp = get_wait(get_async(port, "/d.html"), 10000);
 	took = now_ms() - t0;
@@ -182,17 +189,10 @@ Test(held, the_hold_cap_answers_503_with_retry_after_never_404)
 /* The 2nd Ctrl-C cuts the build short: held requests get 503, not 404. */
 Test(held, a_second_ctrl_c_answers_held_requests_503)
 {
-	const char *args[] = {NULL};
 	char *resp;
 	int fd, port;
 
-	write_config("", 0);
-	it_start(args, true);
-	port = tp_http_port(&tp);
-	cr_assert(
-	    tp_wait_for(&tp, "build \"site\" finished", 10000), "%s", tp.out);
-	kill(tp.pid, SIGUSR1);
-	it_wait_file("building.2");
+	port = start_second_build("", 0);
 	fd = get_async(port, "/d.html");
 	tp_pump(&tp, 100);
 	it_ctrl_c(2);
@@ -215,18 +215,11 @@ Test(held, a_second_ctrl_c_answers_held_requests_503)
  */
 Test(held, a_killed_supervisor_leaves_no_request_waiting)
 {
-	const char *args[] = {NULL};
 	char *resp;
 	long t0;
 	int fd, port;
 
-	write_config("", 0);
-	it_start(args, true);
-	port = tp_http_port(&tp);
-	cr_assert(
-	    tp_wait_for(&tp, "build \"site\" finished", 10000), "%s", tp.out);
-	kill(tp.pid, SIGUSR1);
-	it_wait_file("building.2");
+	port = start_second_build("", 0);
 	fd = get_async(port, "/d.html");
 	it_ctrl_c(1);
 	cr_assert(tp_wait_for(&tp, "a build is running", 5000), "%s", tp.out);
