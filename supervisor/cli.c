@@ -362,6 +362,6 @@ cli_parse(int argc, char **argv, struct cli *out)
 	}
 	if (argc >= 2 && argv[1][0] != '-')
 		return usage_error("unknown command \"%s\"", argv[1]);
-	out->mode = CLI_RUN_CONFIG;
+	out->mode = CLI_DEV;
 	return parse_config_flags(argc, argv, out);
 }

@@ -10,8 +10,8 @@
 #include "exec.h"
 
 enum cli_mode {
-	CLI_RUN_CONFIG, /* tend [-c FILE] */
-	CLI_SERVE, /* tend serve ... */
+	CLI_DEV, /* tend [-c FILE]: dev mode from tend.json */
+	CLI_SERVE, /* tend serve ...: dev mode from the flags */
 	CLI_CHECK, /* tend check */
 	CLI_RUN, /* tend run [-j N] [--keep-going] [JOB...] */
 	CLI_EXEC, /* tend exec [...] -- CMD */
@@ -20,7 +20,7 @@ enum cli_mode {
 
 struct cli {
 	enum cli_mode mode;
-	const char *cfg_file; /* CLI_RUN_CONFIG, CLI_CHECK, CLI_RUN */
+	const char *cfg_file; /* CLI_DEV, CLI_CHECK, CLI_RUN */
 	struct cfg cfg; /* CLI_SERVE: built from the flags */
 	char **run_jobs; /* CLI_RUN: the named jobs (argv slice) */
 	size_t run_njobs;

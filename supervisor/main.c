@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * supervisor/main.c
- * Entry point: the worker mode (tend exec'ing itself), or the command
- * line, the config, and the supervisor. Exit codes: 0, 1 a failure at
- * run time, 2 usage or config error, or death by the stopping signal.
+ * Entry point: argv to one of dev (tend, tend serve), run (tend run),
+ * exec (tend exec), check (tend check), or the worker (tend exec'ing
+ * itself). Exit codes: 0, 1 a failure at run time, 2 usage or config
+ * error, or death by the stopping signal.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "dev.h"
 #include "exec.h"
 #include "log.h"
-#include "sup.h"
+#include "run.h"
 #include "worker.h"
 
 static int
@@ -47,7 +49,8 @@ check(const char *file)
 int
 main(int argc, char **argv)
 {
-	static struct sup s; /* large and long-lived */
+	static struct dev dev; /* large and long-lived */
+	static struct runner runner;
 	struct cli cli;
 	struct cfg_err err;
 	char msg[1024];
@@ -64,24 +67,14 @@ main(int argc, char **argv)
 		return 0;
 	case CLI_CHECK:
 		return check(cli.cfg_file);
-	case CLI_RUN_CONFIG:
-		if (load_config(cli.cfg_file, &s.cfg) == -1)
-			return 2;
-		s.cfg_file = cli.cfg_file;
-		s.serve = s.cfg.c_serve.s_enabled;
-		break;
 	case CLI_EXEC:
 		return exec_run(&cli.exec);
-	case CLI_RUN:
-		if (load_config(cli.cfg_file, &s.cfg) == -1)
+	case CLI_DEV:
+		if (load_config(cli.cfg_file, &dev.sup.cfg) == -1)
 			return 2;
-		s.cfg_file = cli.cfg_file;
-		s.run_mode = true;
-		s.run_parallel = cli.run_parallel;
-		s.run_keep_going = cli.run_keep_going;
-		s.run_targets = cli.run_jobs;
-		s.run_ntargets = cli.run_njobs;
-		break;
+		dev.sup.cfg_file = cli.cfg_file;
+		dev.serve = dev.sup.cfg.c_serve.s_enabled;
+		return dev_run(&dev);
 	case CLI_SERVE:
 		if (cfg_validate(&cli.cfg, &err) == -1) {
 			cfg_err_format(&err, msg, sizeof(msg));
@@ -89,9 +82,18 @@ main(int argc, char **argv)
 			cfg_free(&cli.cfg);
 			return 2;
 		}
-		s.cfg = cli.cfg;
-		s.serve = true;
-		break;
+		dev.sup.cfg = cli.cfg;
+		dev.serve = true;
+		return dev_run(&dev);
+	case CLI_RUN:
+		if (load_config(cli.cfg_file, &runner.sup.cfg) == -1)
+			return 2;
+		runner.sup.cfg_file = cli.cfg_file;
+		runner.parallel = cli.run_parallel;
+		runner.keep_going = cli.run_keep_going;
+		runner.targets = cli.run_jobs;
+		runner.ntargets = cli.run_njobs;
+		return run_main(&runner);
 	}
-	return sup_run(&s);
+	return 2;
 }

@@ -246,14 +246,16 @@ job_init(const struct job_env *env, struct job *j, const struct cfg_job *cfg)
 	ev_init(&j->j_timeout, on_timeout);
 	ev_init(&j->j_kill, on_kill_timer);
 	ev_init(&j->j_straggler, on_straggler);
+	job_restart_init(j);
 	output_init(&j->j_output, cfg->j_name, env->color, STDOUT_FILENO);
 	j->j_output.o_line_fn = on_line;
 	j->j_output.o_line_arg = j;
 }
 
 /*
- * Spawn the job. Returns 0 when it runs; -1 when it could not start, in
- * which case the run is already recorded as failed (126/127).
+ * Announce and spawn the job. Returns 0 when it runs; -1 when it could
+ * not start, in which case the run is already recorded as failed
+ * (126/127) and reported.
  */
 int
 job_start(struct job *j)
@@ -267,6 +269,7 @@ job_start(struct job *j)
 	int p[2] = {-1, -1};
 	pid_t pid;
 
+	log_info("%s \"%s\" started", job_kind_word(j), c->j_name);
 	j->j_exited = j->j_eof = j->j_stopping = j->j_timed_out = false;
 	j->j_restarting = j->j_interrupted = false;
 	j->j_sigsent = 0;

@@ -35,6 +35,8 @@ struct job_ops {
 	/* Just before ended: the run's last writes may have caused file
 	 * events the owner wants counted as this run's. */
 	void (*ending)(void *owner, struct job *j);
+	/* A service's restart delay is over (restart.c): start it again. */
+	void (*restart)(void *owner, struct job *j);
 };
 
 /* What a job needs from its owner; outlives every job that points at it. */
@@ -131,6 +133,14 @@ void job_kill_now(struct job *j);
 void job_release(struct job *j); /* stop watchers, close fds */
 bool job_running(const struct job *j);
 const char *job_kind_word(const struct job *j);
+
+/* restart.c: a service's restart policy */
+void job_restart_init(struct job *j); /* by job_init */
+void job_restart_reset(struct job *j); /* a fresh start: shortest delay */
+void job_restart_cancel(struct job *j); /* a pending restart is off */
+/* Its run ended: arm the restart its policy asks for, if any; stopping:
+ * tend is stopping, so none. */
+void job_service_ended(struct job *j, bool stopping);
 
 /* deps.c: dependencies, as both schedulers see them */
 /* It ran and did not succeed, or never will. */

@@ -111,3 +111,14 @@ Test(stop, a_finished_run_stops_without_a_signal_to_reraise)
 	/* Ctrl-C while services stop still escalates. */
 	cr_assert_eq(stop_step(&s, SE_INT, 0), SA_ABORT);
 }
+
+Test(stop, a_failure_of_tend_stops_as_sigterm_with_nothing_to_reraise)
+{
+	cr_assert_eq(stop_step(&s, SE_FAIL, 0), SA_FINISH | SA_ARM_GRACE);
+	cr_assert_eq(s.st, ST_FINISHING);
+	cr_assert_eq(s.signo, 0);
+	/* Already stopping: a failure changes nothing, a Ctrl-C escalates. */
+	cr_assert_eq(stop_step(&s, SE_FAIL, 0), SA_NONE);
+	cr_assert_eq(stop_step(&s, SE_GRACE_EXPIRED, 0), SA_ABORT);
+	cr_assert_eq(s.signo, 0);
+}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/wnews.c
- * What the worker is told about the jobs: each run's end (BUILD_FINISHED,
+ * supervisor/dev/worker_news.c
+ * What the worker is told about the jobs: each run's start and end
+ * (BUILD_STARTED, BUILD_FINISHED,
  * also kept as the last build), the job list (JOB_INFO), and, for a new
  * worker, the replay of what ran, since the supervisor is the record.
  */
@@ -10,12 +11,12 @@
 
 #include <ev.h>
 
-#include "sup.h"
+#include "dev.h"
 
 static uint32_t
-age_ms(struct sup *s, ev_tstamp then)
+age_ms(struct dev *d, ev_tstamp then)
 {
-	double ms = (ev_now(s->loop) - then) * 1000.0 + 0.5;
+	double ms = (ev_now(d->sup.loop) - then) * 1000.0 + 0.5;
 
 	return ms <= 0 ? 0 : ms >= UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 }
@@ -27,7 +28,7 @@ age_ms(struct sup *s, ev_tstamp then)
  * after it, counts the current one.
  */
 static void
-finished_msg(struct sup *s, const struct job *j, struct ipc_msg *m, bool replay)
+finished_msg(struct dev *d, const struct job *j, struct ipc_msg *m, bool replay)
 {
 	int status = replay ? j->j_shown_status : j->j_last_status;
 
@@ -40,26 +41,46 @@ finished_msg(struct sup *s, const struct job *j, struct ipc_msg *m, bool replay)
 	m->u.build_finished.duration_ms = replay ? j->j_shown_ms : j->j_last_ms;
 	m->u.build_finished.runs = j->j_runs - (job_running(j) ? 1 : 0);
 	m->u.build_finished.age_ms =
-	    age_ms(s, replay ? j->j_shown_end : j->j_last_end);
+	    age_ms(d, replay ? j->j_shown_end : j->j_last_end);
 	m->u.build_finished.restarted = !replay && j->j_last_cut;
 	output_tail(&j->j_output, m->u.build_finished.tail,
 	    sizeof(m->u.build_finished.tail));
 }
 
+static void
+started_msg(const struct job *j, struct ipc_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = MSG_BUILD_STARTED;
+	snprintf(m->u.build_started.job, sizeof(m->u.build_started.job), "%s",
+	    j->j_cfg->j_name);
+	m->u.build_started.pgid = (uint32_t)j->j_pgid;
+}
+
+/* With the group the worker may have to stop. */
 void
-wproc_job_finished(struct sup *s, const struct job *j, bool more)
+news_job_started(struct dev *d, const struct job *j)
 {
 	struct ipc_msg m;
 
-	finished_msg(s, j, &m, false);
+	started_msg(j, &m);
+	worker_send(d->worker, &m);
+}
+
+void
+news_job_finished(struct dev *d, const struct job *j, bool more)
+{
+	struct ipc_msg m;
+
+	finished_msg(d, j, &m, false);
 	/* A run cut short for a restart is no result to replay. */
 	if (j->j_cfg->j_kind == JOB_TASK && !j->j_last_cut) {
-		s->last_build = m;
-		s->last_build_at = j->j_last_end;
-		s->have_last_build = true;
+		d->last_build = m;
+		d->last_build_at = j->j_last_end;
+		d->have_last_build = true;
 	}
 	m.u.build_finished.more = more;
-	wproc_broadcast(s, &m);
+	worker_send(d->worker, &m);
 }
 
 /*
@@ -67,21 +88,22 @@ wproc_job_finished(struct sup *s, const struct job *j, bool more)
  * build request may use: a reset, then one JOB_INFO per job.
  */
 void
-wproc_announce_jobs(struct sup *s, struct wproc *w)
+news_jobs(struct dev *d, struct worker *w)
 {
+	const struct sup *s = &d->sup;
 	struct ipc_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_JOB_INFO;
 	m.u.job_info.reset = 1;
-	wproc_send(w, &m);
+	worker_send(w, &m);
 	for (size_t i = 0; i < s->njobs; i++) {
 		memset(&m, 0, sizeof(m));
 		m.type = MSG_JOB_INFO;
 		snprintf(m.u.job_info.name, sizeof(m.u.job_info.name), "%s",
 		    s->jobs[i]->j_cfg->j_name);
 		m.u.job_info.kind = s->jobs[i]->j_cfg->j_kind == JOB_SERVICE;
-		wproc_send(w, &m);
+		worker_send(w, &m);
 	}
 }
 
@@ -94,35 +116,32 @@ wproc_announce_jobs(struct sup *s, struct wproc *w)
  * end (a reload, or the build-error overlay) reaches its pages.
  */
 void
-wproc_restore_state(struct sup *s, struct wproc *w)
+news_replay(struct dev *d, struct worker *w)
 {
+	const struct sup *s = &d->sup;
 	struct ipc_msg m;
 
 	for (size_t i = 0; i < s->njobs; i++) {
 		if (s->jobs[i]->j_shown_status < 0)
 			continue;
-		finished_msg(s, s->jobs[i], &m, true);
-		wproc_send(w, &m);
+		finished_msg(d, s->jobs[i], &m, true);
+		worker_send(w, &m);
 	}
-	if (s->have_last_build) {
-		m = s->last_build;
-		m.u.build_finished.age_ms = age_ms(s, s->last_build_at);
-		wproc_send(w, &m);
+	if (d->have_last_build) {
+		m = d->last_build;
+		m.u.build_finished.age_ms = age_ms(d, d->last_build_at);
+		worker_send(w, &m);
 	}
 	for (size_t i = 0; i < s->njobs; i++) {
 		const struct job *j = s->jobs[i];
 		if (!job_running(j))
 			continue;
-		memset(&m, 0, sizeof(m));
-		m.type = MSG_BUILD_STARTED;
-		snprintf(m.u.build_started.job, sizeof(m.u.build_started.job),
-		    "%s", j->j_cfg->j_name);
-		m.u.build_started.pgid = (uint32_t)j->j_pgid;
-		wproc_send(w, &m);
+		started_msg(j, &m);
+		worker_send(w, &m);
 	}
 	/* The end of the replay: the worker holds requests until it. */
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_PING;
 	m.u.ping.seq = ++w->w_ping_seq;
-	wproc_send(w, &m);
+	worker_send(w, &m);
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/run.c
- * `tend run`: the named jobs and everything they depend on, as many at
- * once as -j allows, each started once its dependencies succeeded (tasks)
- * or run (services): deps.c, shared with serve mode. A failure skips what
- * depends on it, and everything still waiting unless --keep-going. At the end,
- * a summary table.
+ * supervisor/run/run.c
+ * `tend run` as a struct sup_mode: the named jobs and everything they
+ * depend on, as many at once as -j allows, each started once its
+ * dependencies succeeded (tasks) or run (services): jobs/deps.c, shared
+ * with dev mode. A failure skips what depends on it, and everything still
+ * waiting unless --keep-going. At the end, a summary table (summary.c).
  */
 #include <sys/wait.h>
 
@@ -18,22 +18,11 @@
 #include <ev.h>
 
 #include "log.h"
-#include "sup.h"
-
-static const char *const run_words[] = {
-    [RUN_NONE] = "-",
-    [RUN_PENDING] = "pending",
-    [RUN_RUNNING] = "running",
-    [RUN_OK] = "ok",
-    [RUN_FAILED] = "failed",
-    [RUN_SKIPPED] = "skipped",
-    [RUN_INTERRUPTED] = "interrupted",
-    [RUN_KILLED] = "killed",
-};
+#include "run.h"
 
 /* Mark j and what it depends on as wanted. */
 static void
-want(struct sup *s, struct job *j, unsigned depth)
+want(const struct sup *s, struct job *j, unsigned depth)
 {
 	if (j->j_run != RUN_NONE || depth > s->njobs)
 		return;
@@ -42,25 +31,34 @@ want(struct sup *s, struct job *j, unsigned depth)
 		want(s, j->j_deps[i], depth + 1);
 }
 
-int
-run_select(struct sup *s)
+static struct runner *
+runner_of(struct sup *s)
 {
-	if (s->run_parallel == 0) {
+	return (struct runner *)s;
+}
+
+/* Before any child exists: an unknown name starts nothing. */
+static int
+run_prepare(struct sup *s)
+{
+	struct runner *r = runner_of(s);
+
+	if (r->parallel == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		s->run_parallel = n > 0 ? (unsigned)n : 1;
+		r->parallel = n > 0 ? (unsigned)n : 1;
 	}
-	for (size_t i = 0; i < s->run_ntargets; i++) {
-		struct job *j = sched_find(s, s->run_targets[i]);
+	for (size_t i = 0; i < r->ntargets; i++) {
+		struct job *j = sup_find(s, r->targets[i]);
 		if (j == NULL) {
 			fprintf(stderr,
 			    "tend: %s: jobs: no job \"%s\" (tend check lists "
 			    "them)\n",
-			    s->cfg_file, s->run_targets[i]);
-			return -1;
+			    s->cfg_file, r->targets[i]);
+			return 2;
 		}
 		want(s, j, 0);
 	}
-	if (s->run_ntargets == 0)
+	if (r->ntargets == 0)
 		for (size_t i = 0; i < s->njobs; i++)
 			if (s->jobs[i]->j_cfg->j_kind == JOB_TASK)
 				want(s, s->jobs[i], 0);
@@ -79,8 +77,8 @@ tasks_running(const struct sup *s)
 	return n;
 }
 
-void
-run_skip_pending(struct sup *s)
+static void
+skip_pending(struct sup *s)
 {
 	for (size_t i = 0; i < s->njobs; i++)
 		if (s->jobs[i]->j_run == RUN_PENDING)
@@ -99,14 +97,15 @@ run_over(const struct sup *s)
 	return true;
 }
 
-void
+static void
 run_next(struct sup *s)
 {
+	struct runner *r = runner_of(s);
 	const struct job *culprit = NULL;
 	bool progress = true;
 	size_t running;
 
-	if (s->stop.st != ST_RUNNING)
+	if (sup_stopping(s))
 		return;
 	/* Counted once, not per candidate: graphs of 1000 tasks are fine. */
 	running = tasks_running(s);
@@ -130,18 +129,15 @@ run_next(struct sup *s)
 			}
 			if (deps == 0 ||
 			    (j->j_cfg->j_kind == JOB_TASK &&
-			        running >= s->run_parallel))
+			        running >= r->parallel))
 				continue;
 			j->j_run = RUN_RUNNING;
 			/* Services count as there once started. */
 			if (j->j_cfg->j_kind == JOB_SERVICE)
-				sched_start_service(s, j);
-			else {
-				log_info("%s \"%s\" started", job_kind_word(j),
-				    j->j_cfg->j_name);
+				job_restart_reset(j);
+			else
 				running++;
-				job_start(j);
-			}
+			job_start(j);
 			progress = true;
 		}
 	}
@@ -154,10 +150,12 @@ run_next(struct sup *s)
 	}
 }
 
-void
-run_job_done(struct sup *s, struct job *j)
+/* A run ended: sup/ applied the restart policy and the deps state. */
+static void
+run_job_ended(struct sup *s, struct job *j)
 {
-	deps_job_ended(j, s->stop.st != ST_RUNNING);
+	struct runner *r = runner_of(s);
+
 	if (j->j_cfg->j_kind == JOB_SERVICE) {
 		run_next(s);
 		return;
@@ -167,14 +165,12 @@ run_job_done(struct sup *s, struct job *j)
 	 * tasks short: their end is tend's doing, not a failure of theirs.
 	 * A timeout is theirs, even then.
 	 */
-	if (j->j_run == RUN_FAILED && !j->j_timed_out &&
-	    (s->stop.st == ST_ABORTING || s->stop.st == ST_KILLING))
+	if (j->j_run == RUN_FAILED && !j->j_timed_out && sup_hurried(s))
 		j->j_run = WIFSIGNALED(j->j_wstatus) &&
 		        WTERMSIG(j->j_wstatus) == SIGKILL
 		    ? RUN_KILLED
 		    : RUN_INTERRUPTED;
-	if (j->j_run == RUN_FAILED && !s->run_keep_going &&
-	    s->stop.st == ST_RUNNING) {
+	if (j->j_run == RUN_FAILED && !r->keep_going && !sup_stopping(s)) {
 		bool pending = false;
 		for (size_t i = 0; i < s->njobs; i++)
 			pending |= s->jobs[i]->j_run == RUN_PENDING;
@@ -182,17 +178,17 @@ run_job_done(struct sup *s, struct job *j)
 			log_info("\"%s\" failed: skipping what has not "
 			         "started (--keep-going runs the rest)",
 			    j->j_cfg->j_name);
-		run_skip_pending(s);
+		skip_pending(s);
 	}
 	run_next(s);
 }
 
 /*
- * do_kill (sup.c) SIGKILLed every running job and leaves the loop at once,
+ * The 3rd step SIGKILLed every running job and leaves the loop at once,
  * so no job end will be seen: record them as killed now, for the summary.
  */
-void
-run_killed(struct sup *s)
+static void
+run_kill(struct sup *s)
 {
 	ev_tstamp now = ev_time();
 
@@ -208,50 +204,79 @@ run_killed(struct sup *s)
 	}
 }
 
-/* The exit column: the code, or the signal that ended the run. */
+/* Restarting a crashed service: run_next started its first run. */
 static void
-exit_word(const struct job *j, char *buf, size_t size)
+run_start_job(struct sup *s, struct job *j)
 {
-	const char *name = WIFSIGNALED(j->j_wstatus)
-	    ? cfg_signal_name(WTERMSIG(j->j_wstatus))
-	    : NULL;
-
-	if (name != NULL)
-		snprintf(buf, size, "%s", name);
-	else
-		snprintf(buf, size, "%d", j->j_last_status);
+	(void)s;
+	job_start(j);
 }
 
-void
-run_summary(const struct sup *s)
+/* The 1st step: what has not started will not. */
+static void
+run_finish(struct sup *s)
 {
-	char line[256], code[16], secs[32];
-	int width = 3;
+	skip_pending(s);
+}
 
-	for (size_t i = 0; i < s->njobs; i++) {
-		int n = (int)strlen(s->jobs[i]->j_cfg->j_name);
-		if (s->jobs[i]->j_run != RUN_NONE && n > width)
-			width = n;
-	}
-	snprintf(line, sizeof(line), "%-*s  %-11s %7s %10s\n", width, "job",
-	    "status", "exit", "time");
-	log_write_all(STDOUT_FILENO, "\n", 1);
-	log_write_all(STDOUT_FILENO, line, strlen(line));
-	for (size_t i = 0; i < s->njobs; i++) {
-		const struct job *j = s->jobs[i];
-		int st = j->j_run;
-		if (st == RUN_NONE)
-			continue;
-		bool ran = st == RUN_OK || st == RUN_FAILED ||
-		    st == RUN_INTERRUPTED || st == RUN_KILLED ||
-		    (st == RUN_RUNNING && j->j_last_status >= 0);
-		if (st == RUN_PENDING)
-			st = RUN_SKIPPED;
-		exit_word(j, code, sizeof(code));
-		snprintf(secs, sizeof(secs), "%.2f s", j->j_last_ms / 1000.0);
-		snprintf(line, sizeof(line), "%-*s  %-11s %7s %10s\n", width,
-		    j->j_cfg->j_name, run_words[st], ran ? code : "-",
-		    ran ? secs : "-");
-		log_write_all(STDOUT_FILENO, line, strlen(line));
-	}
+static void
+run_abort(struct sup *s)
+{
+	(void)s;
+}
+
+static bool
+run_busy(const struct sup *s)
+{
+	(void)s;
+	return false;
+}
+
+static void
+run_hangup(struct sup *s)
+{
+	(void)s;
+	log_info("SIGHUP: tend run does not reload its configuration");
+}
+
+static void
+run_trigger(struct sup *s, const char *source)
+{
+	(void)s;
+	log_info("%s: tend run runs each job once; nothing to build", source);
+}
+
+static void
+run_end(struct sup *s)
+{
+	run_summary(s);
+}
+
+static void
+run_start(struct sup *s)
+{
+	run_next(s);
+}
+
+static const struct sup_mode run_mode = {
+    .prepare = run_prepare,
+    .start = run_start,
+    .start_job = run_start_job,
+    .next = run_next,
+    .job_ended = run_job_ended,
+    .job_ending = NULL,
+    .finish = run_finish,
+    .abort = run_abort,
+    .kill = run_kill,
+    .busy = run_busy,
+    .hangup = run_hangup,
+    .trigger = run_trigger,
+    .end = run_end,
+};
+
+int
+run_main(struct runner *r)
+{
+	r->sup.mode = &run_mode;
+	return sup_run(&r->sup);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/changes.c
+ * supervisor/dev/changes.c
  * From file events to builds and browser reloads. A changed path goes to
  * every job whose `watch` matches it. The served root is the build's
  * output, so its changes start a build only for a pattern that names
@@ -17,9 +17,9 @@
 
 #include <ev.h>
 
+#include "dev.h"
 #include "glob.h"
 #include "log.h"
-#include "sup.h"
 #include "watch.h"
 
 #define DEBOUNCE_MAX_WAIT 1.0 /* s: a file written forever still builds */
@@ -65,16 +65,16 @@ full_pattern(
  * what is written during a build, and read when it ends, is its output.
  */
 static bool
-root_takes(const struct sup *s, const char *pat, bool busy)
+root_takes(const struct dev *d, const char *pat, bool busy)
 {
 	char base[PATH_MAX];
 	const char *rel;
 
 	if (glob_base(pat, base, sizeof(base)) == -1)
 		return false;
-	if (strcmp(base, s->root_clean) == 0)
+	if (strcmp(base, d->root_clean) == 0)
 		return !busy;
-	return under(base, s->root_clean, &rel);
+	return under(base, d->root_clean, &rel);
 }
 
 /*
@@ -82,7 +82,7 @@ root_takes(const struct sup *s, const char *pat, bool busy)
  * out or deleted) is wanted when the pattern could match inside it.
  */
 static bool
-job_wants(const struct sup *s, const struct job *j, const char *path,
+job_wants(const struct dev *d, const struct job *j, const char *path,
     bool is_dir, bool in_root, bool busy)
 {
 	const struct cfg_job *c = j->j_cfg;
@@ -91,7 +91,7 @@ job_wants(const struct sup *s, const struct job *j, const char *path,
 
 	for (size_t i = 0; i < c->j_watch.n && !hit; i++) {
 		full_pattern(c, c->j_watch.v[i], pat, sizeof(pat));
-		if (in_root && !root_takes(s, pat, busy))
+		if (in_root && !root_takes(d, pat, busy))
 			continue;
 		hit = is_dir ? glob_match_inside(pat, path)
 		             : glob_match(pat, path);
@@ -110,71 +110,58 @@ job_wants(const struct sup *s, const struct job *j, const char *path,
 	return hit;
 }
 
-bool
-changes_tasks_busy(const struct sup *s)
-{
-	/* Services queued behind their dependencies are no build. */
-	for (size_t q = 0; q < s->nqueue; q++)
-		if (s->jobs[s->queue[q]]->j_cfg->j_kind == JOB_TASK)
-			return true;
-	for (size_t i = 0; i < s->njobs; i++)
-		if (s->jobs[i]->j_cfg->j_kind == JOB_TASK &&
-		    job_running(s->jobs[i]))
-			return true;
-	return false;
-}
-
 static void
-arm(struct sup *s)
+arm(struct dev *d)
 {
-	watch_debounce(s->loop, &s->debounce, &s->debounce_first,
-	    s->cfg.c_debounce_ms / 1000.0, DEBOUNCE_MAX_WAIT);
+	watch_debounce(d->sup.loop, &d->debounce, &d->debounce_first,
+	    d->sup.cfg.c_debounce_ms / 1000.0, DEBOUNCE_MAX_WAIT);
 }
 
 static void
 on_changed(void *arg, const char *path, bool is_dir)
 {
-	struct sup *s = arg;
+	struct dev *d = arg;
+	struct sup *s = &d->sup;
 	const char *rel = "";
 	bool any = false, busy, in_root;
 
-	if (s->stop.st != ST_RUNNING)
+	if (sup_stopping(s))
 		return;
-	busy = changes_tasks_busy(s);
-	in_root = s->serve && under(path, s->root_clean, &rel);
+	busy = queue_tasks_busy(d);
+	in_root = d->serve && under(path, d->root_clean, &rel);
 	if (in_root && rel[0] == '\0')
 		return; /* the root itself moved away */
 	if (in_root) {
 		if (busy)
-			pathset_add(&s->out_batch, rel);
+			pathset_add(&d->out_batch, rel);
 		else {
-			pathset_add(&s->out_direct, rel);
-			arm(s);
+			pathset_add(&d->out_direct, rel);
+			arm(d);
 		}
 	}
 	for (size_t i = 0; i < s->njobs; i++) {
 		struct job *j = s->jobs[i];
-		if (job_wants(s, j, path, is_dir, in_root, busy)) {
+		if (job_wants(d, j, path, is_dir, in_root, busy)) {
 			pathset_add(&j->j_changes, path);
 			any = true;
 		}
 	}
 	if (any)
-		arm(s);
+		arm(d);
 }
 
 static void
 on_overflow(void *arg)
 {
-	struct sup *s = arg;
+	struct dev *d = arg;
 
-	s->overflowed = true;
-	arm(s);
+	d->overflowed = true;
+	arm(d);
 }
 
 /* Send the worker one RELOAD with what changed under the root. */
 void
-changes_send_reload(struct sup *s, struct pathset *out)
+changes_send_reload(struct dev *d, struct pathset *out)
 {
 	struct ipc_msg m;
 
@@ -186,34 +173,35 @@ changes_send_reload(struct sup *s, struct pathset *out)
 		    out, "\n", m.u.reload.paths, sizeof(m.u.reload.paths));
 	if (strlen(m.u.reload.paths) + 512 > sizeof(m.u.reload.paths))
 		m.u.reload.paths[0] = '\0';
-	wproc_broadcast(s, &m);
+	worker_send(d->worker, &m);
 	pathset_clear(out);
 }
 
 static void
 on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct sup *s =
-	    (struct sup *)((char *)w - offsetof(struct sup, debounce));
+	struct dev *d =
+	    (struct dev *)((char *)w - offsetof(struct dev, debounce));
+	struct sup *s = &d->sup;
 	char summary[512];
 
 	(void)loop;
 	(void)revents;
-	if (s->stop.st != ST_RUNNING)
+	if (sup_stopping(s))
 		return;
-	if (s->overflowed) {
+	if (d->overflowed) {
 		bool tasks = false;
-		s->overflowed = false;
+		d->overflowed = false;
 		for (size_t i = 0; i < s->njobs; i++) {
 			pathset_clear(&s->jobs[i]->j_changes);
 			tasks = tasks || s->jobs[i]->j_cfg->j_kind == JOB_TASK;
 		}
 		/* What changed under the root is unknown: reload it all. */
-		if (s->serve)
-			pathset_add_unknown(&s->out_direct);
+		if (d->serve)
+			pathset_add_unknown(&d->out_direct);
 		if (tasks)
-			sched_trigger(
-			    s, NULL, "the file watcher (events were lost)");
+			queue_trigger(
+			    d, NULL, "the file watcher (events were lost)");
 	}
 	for (size_t i = 0; i < s->njobs; i++) {
 		struct job *j = s->jobs[i];
@@ -221,28 +209,29 @@ on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
 			continue;
 		pathset_summary(&j->j_changes, summary, sizeof(summary));
 		log_info("changed: %s", summary);
-		sched_trigger_job(s, j);
+		queue_trigger_job(d, j);
 	}
-	sched_next(s);
-	if (!pathset_empty(&s->out_direct)) {
-		if (changes_tasks_busy(s))
-			pathset_merge(&s->out_batch, &s->out_direct);
+	queue_next(s);
+	if (!pathset_empty(&d->out_direct)) {
+		if (queue_tasks_busy(d))
+			pathset_merge(&d->out_batch, &d->out_direct);
 		else
-			changes_send_reload(s, &s->out_direct);
+			changes_send_reload(d, &d->out_direct);
 	}
 }
 
 /* The trees to watch: each job's pattern bases, and the served root. */
 int
-changes_start(struct sup *s)
+changes_start(struct dev *d)
 {
-	struct watch_ops ops = {on_changed, on_overflow, s};
+	struct sup *s = &d->sup;
+	struct watch_ops ops = {on_changed, on_overflow, d};
 	struct ignore *ig;
 	char pat[PATH_MAX], base[PATH_MAX];
-	bool want = s->serve && s->cfg.c_serve.s_livereload;
+	bool want = d->serve && s->cfg.c_serve.s_livereload;
 
-	glob_clean(s->cfg.c_serve.s_root, s->root_clean, sizeof(s->root_clean));
-	ev_init(&s->debounce, on_debounce);
+	glob_clean(s->cfg.c_serve.s_root, d->root_clean, sizeof(d->root_clean));
+	ev_init(&d->debounce, on_debounce);
 	for (size_t i = 0; i < s->njobs; i++)
 		want = want || s->jobs[i]->j_cfg->j_watch.n > 0;
 	if (!want)
@@ -251,7 +240,7 @@ changes_start(struct sup *s)
 		return -1;
 	for (size_t i = 0; i < s->cfg.c_ignore.n; i++)
 		ignore_add(ig, "", s->cfg.c_ignore.v[i]);
-	if ((s->watch = watch_new(s->loop, ig, &ops)) == NULL) {
+	if ((d->watch = watch_new(s->loop, ig, &ops)) == NULL) {
 		ignore_free(ig);
 		return -1;
 	}
@@ -260,38 +249,38 @@ changes_start(struct sup *s)
 		for (size_t k = 0; k < c->j_watch.n; k++) {
 			full_pattern(c, c->j_watch.v[k], pat, sizeof(pat));
 			if (watch_pattern_dir(pat, base, sizeof(base)) == -1 ||
-			    watch_add_tree(s->watch, base) == -1)
+			    watch_add_tree(d->watch, base) == -1)
 				return -1;
 		}
 	}
-	if (s->serve && s->cfg.c_serve.s_livereload &&
-	    watch_add_tree(s->watch, s->root_clean) == -1)
+	if (d->serve && s->cfg.c_serve.s_livereload &&
+	    watch_add_tree(d->watch, d->root_clean) == -1)
 		return -1;
-	log_info("watching %u director%s", watch_count(s->watch),
-	    watch_count(s->watch) == 1 ? "y" : "ies");
+	log_info("watching %u director%s", watch_count(d->watch),
+	    watch_count(d->watch) == 1 ? "y" : "ies");
 	return 0;
 }
 
 /*
- * A run is about to end (struct job_ops): take the events its last writes
- * queued before deciding anything, so they count as its output.
+ * A run is about to end (struct sup_mode): take the events its last
+ * writes queued before deciding anything, so they count as its output.
  */
 void
-changes_job_ending(void *owner, struct job *j)
+changes_job_ending(struct sup *s, struct job *j)
 {
-	struct sup *s = owner;
+	struct dev *d = dev_of(s);
 
 	(void)j;
-	if (s->watch != NULL)
-		watch_poll(s->watch);
+	if (d->watch != NULL)
+		watch_poll(d->watch);
 }
 
 /* A stop began: nothing new will be built, so stop watching now. */
 void
-changes_quiesce(struct sup *s)
+changes_quiesce(struct dev *d)
 {
-	ev_timer_stop(s->loop, &s->debounce);
-	watch_quiesce(s->watch);
+	ev_timer_stop(d->sup.loop, &d->debounce);
+	watch_quiesce(d->watch);
 }
 
 /*
@@ -300,22 +289,22 @@ changes_quiesce(struct sup *s)
  * marks, because closing it now would block the loop for a grace period.
  */
 void
-changes_stop(struct sup *s)
+changes_stop(struct dev *d)
 {
-	ev_timer_stop(s->loop, &s->debounce);
-	watch_quiesce(s->watch);
-	watch_free(s->old_watch);
-	s->old_watch = s->watch;
-	s->watch = NULL;
-	pathset_clear(&s->out_batch);
-	pathset_clear(&s->out_direct);
+	ev_timer_stop(d->sup.loop, &d->debounce);
+	watch_quiesce(d->watch);
+	watch_free(d->old_watch);
+	d->old_watch = d->watch;
+	d->watch = NULL;
+	pathset_clear(&d->out_batch);
+	pathset_clear(&d->out_direct);
 }
 
 /* At exit: changes_quiesce ran at the stop's first step. */
 void
-changes_free(struct sup *s)
+changes_free(struct dev *d)
 {
-	changes_stop(s);
-	watch_free(s->old_watch);
-	s->old_watch = NULL;
+	changes_stop(d);
+	watch_free(d->old_watch);
+	d->old_watch = NULL;
 }

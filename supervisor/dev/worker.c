@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/wproc.c
+ * supervisor/dev/worker.c
  * The worker as seen from the supervisor: start it by exec'ing ourselves
  * in worker mode with the socketpair and the listeners on fds 3, 4, 5 (a
  * fresh image and loop, as OpenBSD httpd's proc_exec does), speak the ipc
@@ -20,21 +20,22 @@
 
 #include <ev.h>
 
+#include "dev.h"
+#include "fd.h"
 #include "log.h"
 #include "spawn_req.h"
-#include "sup.h"
 
 #define PING_INTERVAL 5.0 /* s; a worker silent for two intervals is hung */
 #define RESTART_MIN 0.05
 #define RESTART_MAX 2.0
 #define FAILS_BEFORE_GIVING_UP 5
 
-static void wproc_free(struct wproc *w);
+static void worker_free(struct worker *w);
 
 static void
-want_write(struct wproc *w)
+want_write(struct worker *w)
 {
-	struct ev_loop *loop = w->w_sup->loop;
+	struct ev_loop *loop = w->w_dev->sup.loop;
 
 	if (w->w_fd < 0)
 		return;
@@ -52,7 +53,7 @@ want_write(struct wproc *w)
 }
 
 void
-wproc_send(struct wproc *w, const struct ipc_msg *m)
+worker_send(struct worker *w, const struct ipc_msg *m)
 {
 	if (w == NULL || w->w_fd < 0)
 		return;
@@ -64,13 +65,7 @@ wproc_send(struct wproc *w, const struct ipc_msg *m)
 }
 
 void
-wproc_broadcast(struct sup *s, const struct ipc_msg *m)
-{
-	wproc_send(s->worker, m);
-}
-
-void
-wproc_stop(struct wproc *w, enum ipc_stop_level level)
+worker_stop(struct worker *w, enum ipc_stop_level level)
 {
 	struct ipc_msg m;
 
@@ -80,13 +75,13 @@ wproc_stop(struct wproc *w, enum ipc_stop_level level)
 	m.type = MSG_STOP;
 	m.u.stop.level = level;
 	m.u.stop.deadline_ms =
-	    (uint32_t)(w->w_sup->cfg.c_serve.s_drain_timeout * 1000.0);
-	ev_timer_stop(w->w_sup->loop, &w->w_ping);
-	wproc_send(w, &m);
+	    (uint32_t)(w->w_dev->sup.cfg.c_serve.s_drain_timeout * 1000.0);
+	ev_timer_stop(w->w_dev->sup.loop, &w->w_ping);
+	worker_send(w, &m);
 }
 
 void
-wproc_kill(struct wproc *w)
+worker_kill(struct worker *w)
 {
 	/* Once reaped (ev_child stopped) the pid may belong to someone else. */
 	if (w != NULL && w->w_pid > 0 && ev_is_active(&w->w_child))
@@ -94,20 +89,20 @@ wproc_kill(struct wproc *w)
 }
 
 static void
-handle_msg(struct wproc *w, const struct ipc_msg *m)
+handle_msg(struct worker *w, const struct ipc_msg *m)
 {
-	struct sup *s = w->w_sup;
+	struct dev *d = w->w_dev;
 
 	switch (m->type) {
 	case MSG_READY:
 		if (w->w_state == WP_STARTING)
 			w->w_state = WP_READY;
-		s->worker_fails = 0;
-		s->worker_backoff = RESTART_MIN;
+		d->worker_fails = 0;
+		d->worker_backoff = RESTART_MIN;
 		log_info("worker ready (pid %d)", (int)w->w_pid);
 		break;
 	case MSG_TRIGGER:
-		sched_trigger(s, m->u.trigger.job, m->u.trigger.source);
+		queue_trigger(d, m->u.trigger.job, m->u.trigger.source);
 		break;
 	case MSG_BYE:
 		w->w_bye = true;
@@ -135,9 +130,9 @@ handle_msg(struct wproc *w, const struct ipc_msg *m)
  * whether it said BYE decides between "stopped" and "crashed".
  */
 static void
-read_all(struct wproc *w)
+read_all(struct worker *w)
 {
-	struct ev_loop *loop = w->w_sup->loop;
+	struct ev_loop *loop = w->w_dev->sup.loop;
 	struct ipc_frame f;
 	struct ipc_msg m;
 	ssize_t n;
@@ -162,7 +157,7 @@ read_all(struct wproc *w)
 			log_warnx("worker (pid %d) broke the ipc protocol; "
 			          "killing it",
 			    (int)w->w_pid);
-			wproc_kill(w);
+			worker_kill(w);
 		}
 		/* EOF or error: the worker is going; ev_child tells us. */
 		ev_io_stop(loop, &w->w_rio);
@@ -177,14 +172,15 @@ on_read(struct ev_loop *loop, ev_io *io, int revents)
 {
 	(void)loop;
 	(void)revents;
-	read_all((struct wproc *)((char *)io - offsetof(struct wproc, w_rio)));
+	read_all(
+	    (struct worker *)((char *)io - offsetof(struct worker, w_rio)));
 }
 
 static void
 on_write(struct ev_loop *loop, ev_io *io, int revents)
 {
-	struct wproc *w =
-	    (struct wproc *)((char *)io - offsetof(struct wproc, w_wio));
+	struct worker *w =
+	    (struct worker *)((char *)io - offsetof(struct worker, w_wio));
 
 	(void)loop;
 	(void)revents;
@@ -194,8 +190,8 @@ on_write(struct ev_loop *loop, ev_io *io, int revents)
 static void
 on_ping(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	struct wproc *w =
-	    (struct wproc *)((char *)t - offsetof(struct wproc, w_ping));
+	struct worker *w =
+	    (struct worker *)((char *)t - offsetof(struct worker, w_ping));
 	struct ipc_msg m;
 
 	(void)loop;
@@ -204,25 +200,25 @@ on_ping(struct ev_loop *loop, ev_timer *t, int revents)
 		log_warnx("worker (pid %d) did not answer a ping in %.0f s; "
 		          "killing it",
 		    (int)w->w_pid, PING_INTERVAL);
-		wproc_kill(w);
+		worker_kill(w);
 		return;
 	}
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_PING;
 	m.u.ping.seq = ++w->w_ping_seq;
-	wproc_send(w, &m);
+	worker_send(w, &m);
 }
 
 static void
 on_restart_timer(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	struct sup *s =
-	    (struct sup *)((char *)t - offsetof(struct sup, worker_restart));
+	struct dev *d =
+	    (struct dev *)((char *)t - offsetof(struct dev, worker_restart));
 
 	(void)loop;
 	(void)revents;
-	if (s->stop.st == ST_RUNNING && s->worker == NULL)
-		wproc_start(s);
+	if (!sup_stopping(&d->sup) && d->worker == NULL)
+		worker_start(d);
 }
 
 static void
@@ -238,7 +234,7 @@ describe_exit(char *buf, size_t size, int wstatus)
 
 /* A stopping worker exits 0 after BYE; anything else is worth a line. */
 static void
-report_unclean(const struct wproc *w, int wstatus)
+report_unclean(const struct worker *w, int wstatus)
 {
 	char how[64];
 
@@ -256,85 +252,84 @@ report_unclean(const struct wproc *w, int wstatus)
  * few, or once tend is past its first stop step.
  */
 static void
-drain_after_crash(struct sup *s, const struct wproc *w)
+drain_after_crash(struct dev *d, const struct worker *w)
 {
-	if (w->w_bye || !s->serve || s->http_fd < 0 ||
-	    s->stop.st != ST_FINISHING || ++s->drain_attempts > 3)
+	if (w->w_bye || !d->serve || d->http_fd < 0 ||
+	    d->sup.stop.st != ST_FINISHING || ++d->drain_attempts > 3)
 		return;
 	log_info("starting a worker to answer what is queued");
-	if (wproc_start(s) == 0)
-		wproc_stop(s->worker, STOP_GRACEFUL);
+	if (worker_start(d) == 0)
+		worker_stop(d->worker, STOP_GRACEFUL);
 }
 
 static void
-worker_crashed(struct sup *s, struct wproc *w, int wstatus)
+worker_crashed(struct dev *d, struct worker *w, int wstatus)
 {
 	char how[64];
 
 	describe_exit(how, sizeof(how), wstatus);
 	if (w->w_state == WP_STARTING)
-		s->worker_fails++;
-	if (s->worker_fails >= FAILS_BEFORE_GIVING_UP) {
+		d->worker_fails++;
+	if (d->worker_fails >= FAILS_BEFORE_GIVING_UP) {
 		log_warnx("worker %s %u times before it was ready; giving up",
-		    how, s->worker_fails);
-		s->exit_code = 1;
-		sup_stop_event(s, SE_TERM, 0);
-		s->stop.signo = 0;
+		    how, d->worker_fails);
+		sup_fail(&d->sup, 1);
 		return;
 	}
 	log_warnx("worker (pid %d) %s; restarting it on the same sockets",
 	    (int)w->w_pid, how);
-	ev_timer_set(&s->worker_restart, s->worker_backoff, 0.);
-	ev_timer_start(s->loop, &s->worker_restart);
-	s->worker_backoff *= 2;
-	if (s->worker_backoff > RESTART_MAX)
-		s->worker_backoff = RESTART_MAX;
+	ev_timer_set(&d->worker_restart, d->worker_backoff, 0.);
+	ev_timer_start(d->sup.loop, &d->worker_restart);
+	d->worker_backoff *= 2;
+	if (d->worker_backoff > RESTART_MAX)
+		d->worker_backoff = RESTART_MAX;
 }
 
 static void
 on_worker_exit(struct ev_loop *loop, ev_child *c, int revents)
 {
-	struct wproc *w =
-	    (struct wproc *)((char *)c - offsetof(struct wproc, w_child));
-	struct sup *s = w->w_sup;
+	struct worker *w =
+	    (struct worker *)((char *)c - offsetof(struct worker, w_child));
+	struct dev *d = w->w_dev;
+	struct sup *s = &d->sup;
 	int wstatus = c->rstatus;
 
 	(void)revents;
 	ev_child_stop(loop, c);
 	read_all(w);
 	if (w->w_state == WP_RETIRING) {
-		struct wproc **pp = &s->retiring;
+		struct worker **pp = &d->retiring;
 		while (*pp != NULL && *pp != w)
 			pp = &(*pp)->w_next;
 		if (*pp == w)
 			*pp = w->w_next;
 		report_unclean(w, wstatus);
-	} else if (w == s->worker) {
-		s->worker = NULL;
-		if (s->stop.st != ST_RUNNING) {
+	} else if (w == d->worker) {
+		d->worker = NULL;
+		if (sup_stopping(s)) {
 			report_unclean(w, wstatus);
-			drain_after_crash(s, w);
+			drain_after_crash(d, w);
 		} else if (w->w_bye && w->w_bye_signo != 0) {
 			/*
 			 * Its Ctrl-C (or SIGTERM) is ours too: stop. It
 			 * drained the sockets before its BYE, so no other
 			 * worker has to.
 			 */
-			s->worker_drained = true;
+			d->worker_drained = true;
 			sup_stop_event(
 			    s, SE_WORKER_STOPPED, (int)w->w_bye_signo);
 		} else
-			worker_crashed(s, w, wstatus);
+			worker_crashed(d, w, wstatus);
 	}
 	w->w_pid = 0;
-	wproc_free(w);
+	worker_free(w);
 	sup_check_idle(s);
 }
 
 static void
-wproc_free(struct wproc *w)
+worker_free(struct worker *w)
 {
-	struct ev_loop *loop = w->w_sup->loop;
+	struct ev_loop *loop = w->w_dev->sup.loop;
 
 	ev_io_stop(loop, &w->w_rio);
 	ev_io_stop(loop, &w->w_wio);
@@ -349,10 +344,10 @@ wproc_free(struct wproc *w)
 }
 
 int
-wproc_start(struct sup *s)
+worker_start(struct dev *d)
 {
 	struct spawn_req req;
-	struct wproc *w;
+	struct worker *w;
 	char **argv;
 	sigset_t early;
 	int sv[2];
@@ -364,23 +359,23 @@ wproc_start(struct sup *s)
 		log_warn("worker");
 		return -1;
 	}
-	w->w_sup = s;
+	w->w_dev = d;
 	w->w_fd = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
 	        sv) == -1) {
 		log_warn("socketpair");
-		wproc_free(w);
+		worker_free(w);
 		return -1;
 	}
 	w->w_fd = sv[0];
 	if ((sv[1] = fd_move_high(sv[1])) < 0) {
-		wproc_free(w);
+		worker_free(w);
 		return -1;
 	}
-	if ((argv = wargs_build(s)) == NULL) {
+	if ((argv = wargs_build(d)) == NULL) {
 		log_warn("worker");
 		close(sv[1]);
-		wproc_free(w);
+		worker_free(w);
 		return -1;
 	}
 	w->w_args = wargs_key(argv, &w->w_args_len);
@@ -400,31 +395,31 @@ wproc_start(struct sup *s)
 	sigaddset(&early, SIGTERM);
 	req.mask = &early;
 	req.extra_fds[0] = sv[1]; /* 3: ipc */
-	req.extra_fds[1] = s->http_fd; /* 4: http listener */
-	req.extra_fds[2] = s->udp_fd; /* 5: udp socket, or the end */
+	req.extra_fds[1] = d->http_fd; /* 4: http listener */
+	req.extra_fds[2] = d->udp_fd; /* 5: udp socket, or the end */
 	pid = spawn_start(&req);
 	wargs_free(argv);
 	close(sv[1]);
 	if (pid == -1) {
 		log_warn("cannot start the worker");
-		wproc_free(w);
+		worker_free(w);
 		return -1;
 	}
 	ev_child_init(&w->w_child, on_worker_exit, pid, 0);
-	ev_child_start(s->loop, &w->w_child);
+	ev_child_start(d->sup.loop, &w->w_child);
 	w->w_pid = pid;
 	w->w_state = WP_STARTING;
-	w->w_started = ev_now(s->loop);
+	w->w_started = ev_now(d->sup.loop);
 	ev_io_init(&w->w_rio, on_read, w->w_fd, EV_READ);
 	ev_io_init(&w->w_wio, on_write, w->w_fd, EV_WRITE);
-	ev_io_start(s->loop, &w->w_rio);
+	ev_io_start(d->sup.loop, &w->w_rio);
 	ev_timer_init(&w->w_ping, on_ping, PING_INTERVAL, PING_INTERVAL);
-	ev_timer_start(s->loop, &w->w_ping);
-	if (!ev_is_active(&s->worker_restart))
-		ev_init(&s->worker_restart, on_restart_timer);
-	s->worker = w;
-	wproc_announce_jobs(s, w);
-	wproc_restore_state(s, w);
+	ev_timer_start(d->sup.loop, &w->w_ping);
+	if (!ev_is_active(&d->worker_restart))
+		ev_init(&d->worker_restart, on_restart_timer);
+	d->worker = w;
+	news_jobs(d, w);
+	news_replay(d, w);
 	return 0;
 }
 
@@ -434,31 +429,31 @@ wproc_start(struct sup *s)
  * idle clients: two of them lingering would be one too many.
  */
 static void
-retire(struct sup *s)
+retire(struct dev *d)
 {
-	struct wproc *w = s->worker;
+	struct worker *w = d->worker;
 
-	wproc_stop_retiring(s, STOP_GRACEFUL);
-	s->worker = NULL;
+	worker_stop_retiring(d, STOP_GRACEFUL);
+	d->worker = NULL;
 	w->w_state = WP_RETIRING;
-	w->w_next = s->retiring;
-	s->retiring = w;
-	wproc_stop(w, STOP_RETIRE);
-	wproc_start(s);
+	w->w_next = d->retiring;
+	d->retiring = w;
+	worker_stop(w, STOP_RETIRE);
+	worker_start(d);
 }
 
 void
-wproc_stop_retiring(struct sup *s, enum ipc_stop_level level)
+worker_stop_retiring(struct dev *d, enum ipc_stop_level level)
 {
-	for (struct wproc *w = s->retiring; w != NULL; w = w->w_next)
-		wproc_stop(w, level);
+	for (struct worker *w = d->retiring; w != NULL; w = w->w_next)
+		worker_stop(w, level);
 }
 
 void
-wproc_kill_retiring(struct sup *s)
+worker_kill_retiring(struct dev *d)
 {
-	for (struct wproc *w = s->retiring; w != NULL; w = w->w_next)
-		wproc_kill(w);
+	for (struct worker *w = d->retiring; w != NULL; w = w->w_next)
+		worker_kill(w);
 }
 
 /*
@@ -469,23 +464,23 @@ wproc_kill_retiring(struct sup *s)
  * is pending) the next one starts from the new configuration anyway.
  */
 void
-wproc_reconfigure(struct sup *s)
+worker_reconfigure(struct dev *d)
 {
 	char **argv, *key = NULL;
-	struct wproc *w = s->worker;
+	struct worker *w = d->worker;
 	size_t len = 0;
 	bool same;
 
 	if (w == NULL)
 		return;
-	if ((argv = wargs_build(s)) != NULL)
+	if ((argv = wargs_build(d)) != NULL)
 		key = wargs_key(argv, &len);
 	wargs_free(argv);
 	same = key != NULL && w->w_args != NULL && len == w->w_args_len &&
 	    memcmp(key, w->w_args, len) == 0;
 	free(key);
 	if (same)
-		wproc_announce_jobs(s, w);
+		news_jobs(d, w);
 	else
-		retire(s);
+		retire(d);
 }

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/wargs.c
+ * supervisor/dev/worker_args.c
  * The worker's command line, from the serve section: the worker gets its
  * settings as arguments (it can be started by hand the same way), and a
  * reload compares the command lines to tell whether the running worker
- * can stay (wproc.c). One allocation holds the vector and its numbers.
+ * can stay (worker.c). One allocation holds the vector and its numbers.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "sup.h"
+#include "dev.h"
 
 struct wargs {
 	char drain[32], parent[32], hold[32];
@@ -28,9 +28,9 @@ add_list(char **argv, size_t *i, const char *opt, const struct cfg_strv *l)
 }
 
 char **
-wargs_build(struct sup *s)
+wargs_build(struct dev *d)
 {
-	const struct cfg_serve *sv = &s->cfg.c_serve;
+	const struct cfg_serve *sv = &d->sup.cfg.c_serve;
 	size_t n = 32 + 2 * (sv->s_hosts.n + sv->s_deny.n + sv->s_allow.n);
 	struct wargs *wa = calloc(1, sizeof(*wa) + n * sizeof(char *));
 	char **argv;
@@ -51,10 +51,10 @@ wargs_build(struct sup *s)
 	argv[i++] = "--drain-timeout";
 	argv[i++] = wa->drain;
 	argv[i++] = "--http";
-	argv[i++] = s->http_addr;
-	if (s->udp_fd >= 0) {
+	argv[i++] = d->http_addr;
+	if (d->udp_fd >= 0) {
 		argv[i++] = "--udp";
-		argv[i++] = s->udp_addr;
+		argv[i++] = d->udp_addr;
 	}
 	if (sv->s_udp_log != NULL) {
 		argv[i++] = "--udp-log";

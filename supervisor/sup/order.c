@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/order.c
+ * supervisor/sup/order.c
  * Services stop after the work that needs them, as docker compose and
  * process-compose stop in reverse dependency order: a service marked to
  * stop (j_stop_wanted: every one at a stop, the changed and removed ones
@@ -42,11 +42,11 @@ blocks(const struct job *k, const struct job *v, bool *seen, size_t n)
 	return needs(k, v, seen);
 }
 
+/* At a stop, the mode's own process (dev's worker) drains first. */
 static bool
 worker_alive(const struct sup *s)
 {
-	return s->stop.st != ST_RUNNING &&
-	    (s->worker != NULL || s->retiring != NULL);
+	return sup_stopping(s) && s->mode->busy(s);
 }
 
 /* A service that is to stop and has not been sent its signal yet. */

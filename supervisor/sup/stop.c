@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/stop.c
+ * supervisor/sup/stop.c
  * The stop state machine. Each Ctrl-C escalates one step; SIGTERM is a
  * first step with a deadline; the worker stopping on its own interrupt is
  * a first step that the matching SIGINT does not count twice.
@@ -113,6 +113,11 @@ stop_step(struct stop *s, enum stop_event ev, int signo)
 		return SA_FINISH;
 	case SE_SUPERVISOR_IDLE:
 		return s->st == ST_RUNNING ? SA_NONE : SA_EXIT;
+	case SE_FAIL:
+		if (s->st != ST_RUNNING)
+			return SA_NONE;
+		s->st = ST_FINISHING;
+		return SA_FINISH | arm_grace(s);
 	case SE_DONE:
 		/* A normal end: nothing to re-raise, the exit code says it. */
 		if (s->st != ST_RUNNING)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * supervisor/stop.h
+ * supervisor/sup/stop.h
  * The stop policy as a pure function of (state, event) -> actions: one
  * switch per event in stop.c, the table in docs/ARCHITECTURE.md
- * ("Stopping"). No processes, no I/O: the caller (sup.c) performs the
- * actions, and the unit tests drive it without a process.
+ * ("Stopping"). No processes, no I/O: actions.c performs the actions,
+ * and the unit tests drive it without a process.
  */
 #ifndef TEND_STOP_H
 #define TEND_STOP_H
@@ -26,6 +26,8 @@ enum stop_event {
 	SE_WORKER_STOPPED, /* the worker stopped on its own interrupt */
 	SE_SUPERVISOR_IDLE, /* no job runs and no worker is left */
 	SE_DONE, /* tend run: every job ran; stop services and exit */
+	SE_FAIL, /* tend failed (its worker cannot start): as SE_TERM, but
+	            nothing to re-raise; the exit code says it */
 };
 
 /* Actions, a bit set: the caller performs them in this order. */
