@@ -433,7 +433,7 @@ def udp_once(n, argv, log, udp_log):
             if alive(worker):
                 res["problems"].append("worker alive after supervisor exit")
             kill_left([worker])
-    bye = re.search(r"(\d+) requests answered, (\d+) datagrams handled",
+    bye = re.search(r"(\d+) requests? answered, (\d+) datagrams? handled",
                     c.text())
     res["bye"] = int(bye.group(2)) if bye else None
     if not bye:

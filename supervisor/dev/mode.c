@@ -72,6 +72,8 @@ dev_prepare(struct sup *s)
 	struct dev *d = dev_of(s);
 
 	ev_init(&d->worker_restart, NULL);
+	/* Serving a site, a task is a build: it writes what is served. */
+	s->job_env.builds = d->serve;
 	if (d->serve) {
 		if (ensure_root(s->cfg.c_serve.s_root) == -1)
 			return 2;

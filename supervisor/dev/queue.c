@@ -227,7 +227,8 @@ queue_trigger(struct dev *d, const char *name, const char *source)
 		queue_trigger_job(d, j);
 	} else {
 		bool *seen = calloc(s->njobs, sizeof(*seen));
-		log_info("build requested by %s", source);
+		log_info(
+		    "%s requested by %s", d->serve ? "build" : "run", source);
 		for (size_t i = 0; seen != NULL && i < s->njobs; i++)
 			trigger_in_order(d, s->jobs[i], seen);
 		free(seen);

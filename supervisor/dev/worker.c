@@ -88,6 +88,12 @@ worker_kill(struct worker *w)
 		kill(w->w_pid, SIGKILL);
 }
 
+static const char *
+plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void
 handle_msg(struct worker *w, const struct ipc_msg *m)
 {
@@ -107,12 +113,13 @@ handle_msg(struct worker *w, const struct ipc_msg *m)
 	case MSG_BYE:
 		w->w_bye = true;
 		w->w_bye_signo = m->u.bye.signo;
-		log_info(
-		    "worker stopped: %llu requests answered, %llu datagrams "
-		    "handled, %llu responses cut",
+		log_info("worker stopped: %llu request%s answered, %llu "
+		         "datagram%s handled, %llu response%s cut",
 		    (unsigned long long)m->u.bye.requests,
+		    plural(m->u.bye.requests),
 		    (unsigned long long)m->u.bye.datagrams,
-		    (unsigned long long)m->u.bye.cut);
+		    plural(m->u.bye.datagrams),
+		    (unsigned long long)m->u.bye.cut, plural(m->u.bye.cut));
 		break;
 	case MSG_PONG:
 		w->w_pong_seq = m->u.pong.seq;

@@ -40,7 +40,9 @@ job_running(const struct job *j)
 const char *
 job_kind_word(const struct job *j)
 {
-	return j->j_cfg->j_kind == JOB_SERVICE ? "service" : "build";
+	if (j->j_cfg->j_kind == JOB_SERVICE)
+		return "service";
+	return j->j_env->builds ? "build" : "task";
 }
 
 static int

@@ -44,6 +44,7 @@ struct job_env {
 	struct ev_loop *loop;
 	struct guard *guard; /* told each run's process group */
 	bool color; /* prefix output lines in colour */
+	bool builds; /* tasks are called builds: they write a served site */
 	const struct job_ops *ops;
 	void *owner;
 };

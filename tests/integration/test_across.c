@@ -112,8 +112,8 @@ Test(across, ctrl_c_lets_a_task_finish_before_its_service_stops)
 	expect_all_kept("seed", "db", 20);
 	cr_assert(
 	    at("stopping \"db\" (waiting for \"seed\")") >= 0, "%s", tp.out);
-	cr_assert(at("build \"seed\" finished") >= 0 &&
-	        at("build \"seed\" finished") <
+	cr_assert(at("task \"seed\" finished") >= 0 &&
+	        at("task \"seed\" finished") <
 	            at("stopping service \"db\" (SIGTERM)"),
 	    "%s", tp.out);
 	/* It exits 0 on its stop signal: stopped, not "by signal 15". */
@@ -176,10 +176,10 @@ Test(across, services_stop_in_reverse_dependency_order)
 	             "\"seed\"), \"cache\" (waiting for \"seed\")") >= 0,
 	    "%s", tp.out);
 	cr_assert(
-	    at("stopping service \"mail\"") < at("build \"seed\" finished"),
+	    at("stopping service \"mail\"") < at("task \"seed\" finished"),
 	    "%s", tp.out);
 	cr_assert(
-	    at("build \"seed\" finished") < at("stopping service \"cache\""),
+	    at("task \"seed\" finished") < at("stopping service \"cache\""),
 	    "%s", tp.out);
 	cr_assert(
 	    at("service \"cache\" stopped") < at("stopping service \"db\""),
@@ -209,7 +209,7 @@ Test(across, a_second_ctrl_c_sends_no_signal_twice)
 	wait_lines("idle.log", "signal SIGTERM", 1, 5000);
 	it_ctrl_c(1);
 	cr_assert(
-	    tp_wait_for(&tp, "build \"seed\" interrupted", 5000), "%s", tp.out);
+	    tp_wait_for(&tp, "task \"seed\" interrupted", 5000), "%s", tp.out);
 	expect_exit_by_signal(SIGINT);
 	cr_assert(lines_with("idle.log", "signal ") == 1, "idle: %zu signals",
 	    lines_with("idle.log", "signal "));

@@ -100,7 +100,7 @@ Test(jobs, a_service_without_serve_gets_its_stop_signal_at_ctrl_c)
 	    "\"service\" } } }");
 	it_start(args, false);
 	cr_assert(tp_wait_for(&tp, "api | up", 5000), "output:\n%s", tp.out);
-	cr_assert(tp_wait_for(&tp, "build \"prep\" finished", 5000));
+	cr_assert(tp_wait_for(&tp, "task \"prep\" finished", 5000));
 	cr_assert(tmp_exists(dir, "prep.txt"));
 	it_ctrl_c(1);
 	expect_exit_by_signal(SIGINT);

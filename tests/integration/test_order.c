@@ -82,12 +82,12 @@ Test(order, a_task_after_a_service_waits_for_its_ready_log_line)
 	    "    \"cmd\": \"sleep 0.5; touch db-up; echo db accepts; "
 	    "while :; do sleep 0.05; done\" } } }");
 	it_start(args, false);
-	cr_assert(tp_wait_for(&tp, "build \"migrate\" finished", 5000),
+	cr_assert(tp_wait_for(&tp, "task \"migrate\" finished", 5000),
 	    "output:\n%s", tp.out);
 	cr_assert(strstr(tp.out, "migrate | AFTER-DB") != NULL, "output:\n%s",
 	    tp.out);
 	cr_assert(at("service \"db\" is ready") >= 0 &&
-	        at("service \"db\" is ready") < at("build \"migrate\" started"),
+	        at("service \"db\" is ready") < at("task \"migrate\" started"),
 	    "output:\n%s", tp.out);
 	stop_and_check();
 }
@@ -107,7 +107,7 @@ Test(order, a_failed_task_keeps_its_dependants_from_starting_until_it_succeeds)
 	it_start(args, false);
 	cr_assert(
 	    tp_wait_for(&tp,
-	        "not starting build \"site\": dependency \"gen\" failed", 5000),
+	        "not starting task \"site\": dependency \"gen\" failed", 5000),
 	    "output:\n%s", tp.out);
 	cr_assert(tp_wait_for(&tp,
 	              "not starting service \"api\": dependency \"gen\" "
@@ -125,7 +125,7 @@ Test(order, a_failed_task_keeps_its_dependants_from_starting_until_it_succeeds)
 	cr_assert(tp_wait_for(&tp, "service \"api\" started", 5000),
 	    "output:\n%s", tp.out);
 	cr_assert(tmp_exists(dir, "site-ran"));
-	cr_assert(at("build \"site\" finished") < at("service \"api\" started"),
+	cr_assert(at("task \"site\" finished") < at("service \"api\" started"),
 	    "output:\n%s", tp.out);
 	stop_and_check();
 }
@@ -146,13 +146,13 @@ Test(order, a_change_to_a_task_reruns_the_tasks_after_it)
 	    "  \"other\": { \"cmd\": \"echo other >> runs\" } } }");
 	it_start(args, false);
 	cr_assert(tp_wait_for(&tp, "watching", 5000), "output:\n%s", tp.out);
-	cr_assert(tp_wait_for(&tp, "build \"site\" finished", 5000),
+	cr_assert(tp_wait_for(&tp, "task \"site\" finished", 5000),
 	    "output:\n%s", tp.out);
 	tp_pump(&tp, 200);
 	tmp_write(dir, "src/a.scss", "a");
 	cr_assert(tp_wait_for(&tp, "changed: ", 5000), "output:\n%s", tp.out);
 	for (long t0 = now_ms(); now_ms() - t0 < 5000 &&
-	     tp_count(&tp, "build \"site\" finished") < 2;)
+	     tp_count(&tp, "task \"site\" finished") < 2;)
 		tp_pump(&tp, 20);
 	tp_pump(&tp, 300);
 	size_t len;
@@ -164,7 +164,7 @@ Test(order, a_change_to_a_task_reruns_the_tasks_after_it)
 	    "runs:\n%s\noutput:\n%s", runs, tp.out);
 	cr_assert(strstr(runs, "css\n") < strstr(runs, "site\n"));
 	free(runs);
-	cr_assert(tp_count(&tp, "build \"other\" started") == 1);
+	cr_assert(tp_count(&tp, "task \"other\" started") == 1);
 	stop_and_check();
 }
 

@@ -37,7 +37,7 @@ Test(reload, a_run_queued_before_the_reload_still_runs)
 
 	tmp_write(dir, "tend.json", json);
 	it_start(args, false);
-	cr_assert(tp_wait_for(&tp, "build \"slow\" started", 5000));
+	cr_assert(tp_wait_for(&tp, "task \"slow\" started", 5000));
 	kill(tp.pid, SIGUSR1);
 	cr_assert(tp_wait_for(&tp, "queued one more run", 5000), "%s", tp.out);
 	kill(tp.pid, SIGHUP);
