@@ -157,6 +157,22 @@ int ipc_rbuf_next(struct ipc_rbuf *rb, struct ipc_frame *f);
 /* Bytes of an unfinished frame: nonzero at EOF means a truncated frame. */
 size_t ipc_rbuf_pending(const struct ipc_rbuf *rb);
 
+/* What ipc_read_all saw last. */
+enum ipc_read {
+	IPC_READ_AGAIN, /* nothing more for now (EAGAIN): wait for the fd */
+	IPC_READ_EOF, /* the peer closed, after whole frames */
+	IPC_READ_ERROR, /* read(2) failed (errno): the peer is as good as gone
+	                 */
+	IPC_READ_BROKEN, /* a malformed or truncated frame: drop the peer */
+};
+
+/*
+ * Both ends' reader: read the fd until it has nothing more, handing each
+ * decoded message to fn in order. Stops early only at EOF or an error.
+ */
+enum ipc_read ipc_read_all(struct ipc_rbuf *rb, int fd,
+    void (*fn)(void *arg, const struct ipc_msg *m), void *arg);
+
 /* Outgoing frames queued for a nonblocking fd. */
 struct ipc_wbuf {
 	uint8_t *buf;

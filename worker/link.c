@@ -249,8 +249,9 @@ synced(struct wrk *w)
 }
 
 static void
-handle(struct wrk *w, const struct ipc_msg *m)
+handle(void *arg, const struct ipc_msg *m)
 {
+	struct wrk *w = arg;
 	struct ipc_msg r;
 
 	switch (m->type) {
@@ -295,29 +296,17 @@ static void
 on_read(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct wrk *w = io->data;
-	struct ipc_frame f;
-	struct ipc_msg m;
-	ssize_t n;
-	int r = 0;
+	enum ipc_read r;
 
 	(void)revents;
-	n = ipc_rbuf_read(w->rb, w->ipc_fd);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	r = ipc_read_all(w->rb, w->ipc_fd, handle, w);
+	if (r == IPC_READ_AGAIN)
 		return;
-	while (n > 0 && (r = ipc_rbuf_next(w->rb, &f)) == 1) {
-		if (ipc_msg_decode(&f, &m) == -1) {
-			r = -1;
-			break;
-		}
-		handle(w, &m);
-	}
-	if (n > 0 && r == 0)
-		return;
-	if (n > 0)
+	if (r == IPC_READ_BROKEN)
 		log_warnx("ipc: protocol error from the supervisor");
 	/*
 	 * EOF: the supervisor is gone. Drain and leave; nobody to tell. Its
-	 * jobs are the guard's (supervisor/guard.c), which outlives it.
+	 * jobs are the guard's (supervisor/proc/guard.c), which outlives it.
 	 */
 	ev_io_stop(loop, &w->ipc_rio);
 	ev_io_stop(loop, &w->ipc_wio);

@@ -95,8 +95,9 @@ plural(uint64_t n)
 }
 
 static void
-handle_msg(struct worker *w, const struct ipc_msg *m)
+handle_msg(void *arg, const struct ipc_msg *m)
 {
+	struct worker *w = arg;
 	struct dev *d = w->w_dev;
 
 	switch (m->type) {
@@ -140,38 +141,23 @@ static void
 read_all(struct worker *w)
 {
 	struct ev_loop *loop = w->w_dev->sup.loop;
-	struct ipc_frame f;
-	struct ipc_msg m;
-	ssize_t n;
-	int r = 0;
+	enum ipc_read r;
 
-	while (w->w_fd >= 0) {
-		n = ipc_rbuf_read(w->w_rb, w->w_fd);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		while (n > 0 && (r = ipc_rbuf_next(w->w_rb, &f)) == 1) {
-			if (ipc_msg_decode(&f, &m) == -1) {
-				r = -1;
-				break;
-			}
-			handle_msg(w, &m);
-		}
-		if (n > 0 && r == 0)
-			continue;
-		if (r == -1 || (n == 0 && ipc_rbuf_pending(w->w_rb) > 0)) {
-			log_warnx("worker (pid %d) broke the ipc protocol; "
-			          "killing it",
-			    (int)w->w_pid);
-			worker_kill(w);
-		}
-		/* EOF or error: the worker is going; ev_child tells us. */
-		ev_io_stop(loop, &w->w_rio);
-		ev_io_stop(loop, &w->w_wio);
-		close(w->w_fd);
-		w->w_fd = -1;
+	if (w->w_fd < 0)
+		return;
+	r = ipc_read_all(w->w_rb, w->w_fd, handle_msg, w);
+	if (r == IPC_READ_AGAIN)
+		return;
+	if (r == IPC_READ_BROKEN) {
+		log_warnx("worker (pid %d) broke the ipc protocol; killing it",
+		    (int)w->w_pid);
+		worker_kill(w);
 	}
+	/* EOF or error: the worker is going; ev_child tells us. */
+	ev_io_stop(loop, &w->w_rio);
+	ev_io_stop(loop, &w->w_wio);
+	close(w->w_fd);
+	w->w_fd = -1;
 }
 
 static void

@@ -20,7 +20,6 @@
  * A command that cannot be started: 127 (not found) or 126. As PID 1 a
  * re-raised signal is ignored by the kernel; tend then exits 128+N.
  */
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -36,6 +35,7 @@
 #include "config.h"
 #include "exec_priv.h"
 #include "log.h"
+#include "start.h"
 
 const char *
 xc_signame(int signo)
@@ -249,13 +249,7 @@ exec_run(const struct exec_opts *o)
 	x.pid1 = getpid() == 1;
 	x.backoff_s = XC_BACKOFF_MIN;
 	format_cmd(o->argv, x.cmd, sizeof(x.cmd));
-	if (!(x.loop = ev_default_loop(EVFLAG_AUTO)))
-		fatalx("could not initialise libev, bad $LIBEV_FLAGS in "
-		       "environment?");
-	/* Orphans of the command become our children: reaped, stopped. */
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
-		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
-	signal(SIGPIPE, SIG_IGN);
+	x.loop = proc_start();
 	ev_init(&x.backoff, on_backoff);
 	ev_init(&x.debounce, NULL);
 	xc_child_init(&x);

@@ -8,7 +8,6 @@
  * signal that stopped us.
  */
 #include <linux/close_range.h>
-#include <sys/prctl.h>
 
 #include <signal.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <ev.h>
 
 #include "log.h"
+#include "start.h"
 #include "sup.h"
 #include "sweep.h"
 
@@ -86,13 +86,7 @@ sup_run(struct sup *s)
 
 	s->color = isatty(STDOUT_FILENO) && !no_color();
 	stop_init(&s->stop);
-	if (!(s->loop = ev_default_loop(EVFLAG_AUTO)))
-		fatalx("could not initialise libev, bad $LIBEV_FLAGS in "
-		       "environment?");
-	/* Orphans of our jobs become our children: reaped, and stopped. */
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
-		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
-	signal(SIGPIPE, SIG_IGN);
+	s->loop = proc_start();
 	/*
 	 * Whatever fds our caller leaked to us (a shell's, an IDE's) must not
 	 * reach the jobs: they get 0, 1 and 2, nothing else.
