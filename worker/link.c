@@ -145,7 +145,8 @@ build_finished(struct wrk *w, const struct ipc_msg *m)
 	struct wrk_build *b = &w->last_build;
 	bool ok = m->u.build_finished.ok != 0;
 	bool cut = !ok && m->u.build_finished.restarted != 0;
-	/* A result replayed to a new worker ended age_ms ago (wproc.c). */
+	/* A result replayed to a new worker ended age_ms ago
+	 * (supervisor/dev/worker_news.c). */
 	double end = wall_now() - m->u.build_finished.age_ms / 1000.0;
 
 	if (j != NULL) {
@@ -233,10 +234,10 @@ building(const struct wrk *w)
 
 /*
  * The supervisor's first PING ends its replay to a new worker (the jobs,
- * what ran, what runs now: wnews.c). Until then the worker holds file
- * requests, since a build may be writing the site: a worker started in
- * the middle of one (after a crash, to drain at a stop) must not answer
- * from its half-written output in its first loop turn.
+ * what ran, what runs now: supervisor/dev/worker_news.c). Until then the worker
+ * holds file requests, since a build may be writing the site: a worker started
+ * in the middle of one (after a crash, to drain at a stop) must not answer from
+ * its half-written output in its first loop turn.
  */
 static void
 synced(struct wrk *w)

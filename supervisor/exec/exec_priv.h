@@ -25,7 +25,7 @@
 #define XC_BACKOFF_MIN 0.1 /* s: first restart after a failure */
 #define XC_BACKOFF_MAX 10.0 /* s: the delay doubles up to this */
 #define XC_BACKOFF_RESET 10.0 /* s: a run this long resets the delay */
-#define XC_DEBOUNCE 0.05 /* s of quiet after a change, as changes.c */
+#define XC_DEBOUNCE 0.05 /* s of quiet after a change, as dev/changes.c */
 #define XC_DEBOUNCE_MAX 1.0 /* s: a file written forever still reruns */
 #define XC_GUARD_AFTER 0.1 /* s: a command this old gets a guard */
 

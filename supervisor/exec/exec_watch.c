@@ -4,7 +4,7 @@
  * `tend exec --watch PATH`: the recursive watcher (watch.c, with tend's
  * default ignores and the .gitignore files it meets), the --watch paths
  * as globs (a plain path means its whole tree), and the debounce of
- * changes.c: 50 ms of quiet, at most 1 s after the first event, so an
+ * dev/changes.c: 50 ms of quiet, at most 1 s after the first event, so an
  * editor's atomic save or a git checkout is one rerun.
  */
 #include <limits.h>

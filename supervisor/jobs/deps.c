@@ -3,8 +3,8 @@
  * supervisor/jobs/deps.c
  * A job's dependencies (`after`) as both schedulers see them: what a job
  * counts as for its dependants (j_run, with j_ready from its probe), and
- * whether its own dependencies let it start now. sched.c (serve mode)
- * and run.c (tend run) differ in what they start and when; this is the
+ * whether its own dependencies let it start now. dev/queue.c (dev mode)
+ * and run/run.c (tend run) differ in what they start and when; this is the
  * part they share, so both modes wait for the same things.
  */
 #include "job.h"

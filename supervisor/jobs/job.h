@@ -57,7 +57,7 @@ enum job_state {
 
 /*
  * A job's state as its dependants see it (deps.c). In `tend run` it is
- * also the job's line in the summary; in serve mode it is the last run's.
+ * also the job's line in the summary; in dev mode it is the last run's.
  */
 enum run_state {
 	RUN_NONE, /* not asked for (tend run), never queued (serve) */
@@ -66,7 +66,7 @@ enum run_state {
 	RUN_OK,
 	RUN_FAILED,
 	RUN_SKIPPED, /* tend run: a dependency failed, or tend stopped first;
-	                serve: waits for a failed dependency to succeed */
+	                dev: waits for a failed dependency to succeed */
 	RUN_INTERRUPTED, /* ended by tend's abort (2nd Ctrl-C) */
 	RUN_KILLED, /* SIGKILLed by tend's abort or its 3rd Ctrl-C */
 };
@@ -89,7 +89,8 @@ struct job {
 	 */
 	uint64_t j_sigsent;
 	bool j_interrupted; /* the 2nd Ctrl-C (or SIGTERM's grace) cut it */
-	bool j_stop_wanted; /* stop it once its dependants ended (order.c) */
+	bool
+	    j_stop_wanted; /* stop it once its dependants ended (sup/order.c) */
 	bool j_queued; /* in the run queue */
 	bool j_rerun; /* run again when this run ends (on_busy) */
 	bool j_restarting; /* on_busy restart signalled this run */
@@ -116,7 +117,7 @@ struct job {
 	enum run_state j_run;
 	struct job **j_deps; /* j_cfg->j_after, resolved once */
 	size_t j_ndeps;
-	const struct job *j_blocker; /* serve: the failed job it waits for */
+	const struct job *j_blocker; /* dev: the failed job it waits for */
 	bool j_ready; /* its "ready" probe succeeded during this run */
 	int j_last_status; /* exit code or 128+N; -1 before the first run */
 	uint32_t j_last_ms;
