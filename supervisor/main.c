@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ctl.h"
 #include "dev.h"
 #include "exec.h"
 #include "log.h"
@@ -60,6 +61,8 @@ main(int argc, char **argv)
 		return wrk_main(argc - 1, argv + 1);
 
 	log_init("tend");
+	if (argc >= 2 && ctl_is_command(argv[1]))
+		return ctl_main(argc - 1, argv + 1);
 	if ((rc = cli_parse(argc, argv, &cli)) != 0)
 		return rc;
 	switch (cli.mode) {

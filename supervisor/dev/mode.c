@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <ev.h>
 
 #include "dev.h"
@@ -201,6 +202,48 @@ dev_trigger(struct sup *s, const char *source)
 	queue_trigger(dev_of(s), NULL, source);
 }
 
+static const char *
+dev_request(struct sup *s, struct job *j, const char *source)
+{
+	struct dev *d = dev_of(s);
+
+	if (j == NULL) {
+		queue_trigger(d, NULL, source);
+		return NULL;
+	}
+	if (j->j_cfg->j_kind == JOB_SERVICE && !job_running(j)) {
+		if (j->j_state == JS_BACKOFF)
+			return "it is in its restart delay and starts then";
+		if (j->j_run == RUN_SKIPPED && j->j_blocker != NULL)
+			return "it waits for a dependency that failed";
+	}
+	log_info("%s \"%s\" requested by %s", job_kind_word(j),
+	    j->j_cfg->j_name, source);
+	queue_trigger_job(d, j);
+	return NULL;
+}
+
+/* The worker and its addresses, when serving. */
+static void
+dev_status(struct sup *s, cJSON *root)
+{
+	struct dev *d = dev_of(s);
+	cJSON *w;
+
+	if (!d->serve || d->worker == NULL) {
+		cJSON_AddNullToObject(root, "worker");
+		return;
+	}
+	if ((w = cJSON_AddObjectToObject(root, "worker")) == NULL)
+		return;
+	cJSON_AddNumberToObject(w, "pid", (double)d->worker->w_pid);
+	cJSON_AddStringToObject(w, "http", d->http_addr);
+	if (d->udp_fd >= 0)
+		cJSON_AddStringToObject(w, "udp", d->udp_addr);
+	else
+		cJSON_AddNullToObject(w, "udp");
+}
+
 static void
 dev_end(struct sup *s)
 {
@@ -212,6 +255,7 @@ dev_end(struct sup *s)
 }
 
 static const struct sup_mode dev_mode = {
+    .name = "dev",
     .prepare = dev_prepare,
     .start = dev_start,
     .start_job = queue_start_job,
@@ -224,6 +268,8 @@ static const struct sup_mode dev_mode = {
     .busy = dev_busy,
     .hangup = reload_hangup,
     .trigger = dev_trigger,
+    .request = dev_request,
+    .status = dev_status,
     .end = dev_end,
 };
 

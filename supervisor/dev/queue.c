@@ -106,6 +106,9 @@ static bool
 trigger_one(struct dev *d, struct job *j)
 {
 	if (j->j_cfg->j_kind == JOB_SERVICE) {
+		/* Held stopped by tend stop, or going away in a reload. */
+		if (j->j_stop_wanted)
+			return false;
 		if (job_running(j)) {
 			j->j_rerun = true;
 			job_signal(j, j->j_cfg->j_stop_signal, true);

@@ -233,7 +233,11 @@ on_ready(struct job *j, bool ok, const char *why)
 static void
 on_line(void *arg, const char *line, size_t len)
 {
-	ready_line(arg, line, len);
+	struct job *j = arg;
+
+	ready_line(j, line, len);
+	if (j->j_env->ops->line != NULL)
+		j->j_env->ops->line(j->j_env->owner, j, line, len);
 }
 
 void

@@ -37,6 +37,8 @@ struct job_ops {
 	void (*ending)(void *owner, struct job *j);
 	/* A service's restart delay is over (restart.c): start it again. */
 	void (*restart)(void *owner, struct job *j);
+	/* A whole line of its output, as shown (may be NULL). */
+	void (*line)(void *owner, struct job *j, const char *line, size_t len);
 };
 
 /* What a job needs from its owner; outlives every job that points at it. */

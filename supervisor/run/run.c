@@ -246,6 +246,27 @@ run_trigger(struct sup *s, const char *source)
 	log_info("%s: tend run runs each job once; nothing to build", source);
 }
 
+/* tend run runs each task once; a service can be restarted or started. */
+static const char *
+run_request(struct sup *s, struct job *j, const char *source)
+{
+	(void)s;
+	if (j == NULL || j->j_cfg->j_kind == JOB_TASK)
+		return "tend run runs each task once";
+	log_info("service \"%s\": %s", j->j_cfg->j_name, source);
+	if (job_running(j)) {
+		j->j_rerun = true; /* the restart policy starts it again */
+		job_signal(j, j->j_cfg->j_stop_signal, true);
+	} else if (j->j_state == JS_BACKOFF)
+		return "it is in its restart delay and starts then";
+	else {
+		job_restart_reset(j);
+		j->j_run = RUN_RUNNING;
+		job_start(j);
+	}
+	return NULL;
+}
+
 static void
 run_end(struct sup *s)
 {
@@ -259,6 +280,7 @@ run_start(struct sup *s)
 }
 
 static const struct sup_mode run_mode = {
+    .name = "run",
     .prepare = run_prepare,
     .start = run_start,
     .start_job = run_start_job,
@@ -271,6 +293,8 @@ static const struct sup_mode run_mode = {
     .busy = run_busy,
     .hangup = run_hangup,
     .trigger = run_trigger,
+    .request = run_request,
+    .status = NULL,
     .end = run_end,
 };
 

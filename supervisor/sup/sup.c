@@ -15,6 +15,7 @@
 
 #include <ev.h>
 
+#include "control.h"
 #include "log.h"
 #include "start.h"
 #include "sup.h"
@@ -106,10 +107,12 @@ sup_run(struct sup *s)
 	watch_signal(s, &s->sig_hup, SIGHUP);
 	watch_signal(s, &s->sig_usr1, SIGUSR1);
 	guard_start(&s->guard, s->loop, 0); /* before the first job */
+	control_open(s);
 	s->mode->start(s);
 
 	ev_run(s->loop, 0);
 
+	control_close(s);
 	s->mode->end(s);
 	guard_stop(&s->guard);
 	sup_jobs_free(s);

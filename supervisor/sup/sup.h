@@ -20,6 +20,8 @@
 #include "stop.h"
 
 struct sup;
+struct cJSON;
+struct control;
 
 /*
  * What a mode does at each point of the shared life. Every entry is
@@ -27,6 +29,7 @@ struct sup;
  * sup/actions.c performs, after its own part.
  */
 struct sup_mode {
+	const char *name; /* in `tend status`: "dev" or "run" */
 	/* After the job table is made, before any child exists: open what
 	 * the mode needs. Non-zero: exit with it at once. */
 	int (*prepare)(struct sup *s);
@@ -51,6 +54,12 @@ struct sup_mode {
 	bool (*busy)(const struct sup *s);
 	void (*hangup)(struct sup *s); /* SIGHUP */
 	void (*trigger)(struct sup *s, const char *source); /* SIGUSR1 */
+	/* tend start, restart or build from another terminal: run j (NULL:
+	 * every task) as the mode runs it. NULL, or why it does not. */
+	const char *(*request)(
+	    struct sup *s, struct job *j, const char *source);
+	/* Add the mode's part to `tend status` (may be NULL). */
+	void (*status)(struct sup *s, struct cJSON *root);
 	/* After the loop: say what happened, free the mode's state. */
 	void (*end)(struct sup *s);
 };
@@ -75,6 +84,7 @@ struct sup {
 	bool exiting;
 	int exit_code;
 	bool color;
+	struct control *control; /* tend status and friends; NULL: none */
 };
 
 /* sup.c: the life */

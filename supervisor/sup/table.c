@@ -11,6 +11,7 @@
 
 #include <ev.h>
 
+#include "control.h"
 #include "log.h"
 #include "sup.h"
 
@@ -106,11 +107,18 @@ on_restart(void *owner, struct job *j)
 	s->mode->next(s);
 }
 
+/* A line of output: to whoever follows it (tend logs -f). */
+static void
+on_line(void *owner, struct job *j, const char *line, size_t len)
+{
+	control_line(owner, j, line, len);
+}
+
 void
 sup_table_init(struct sup *s)
 {
 	static const struct job_ops ops = {
-	    on_ended, on_ready, on_ending, on_restart};
+	    on_ended, on_ready, on_ending, on_restart, on_line};
 
 	s->job_env.loop = s->loop;
 	s->job_env.guard = &s->guard;

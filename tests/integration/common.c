@@ -24,6 +24,52 @@ it_setup(void)
 	tmp_write(
 	    dir, "public/index.html", "<html><body>hello</body></html>\n");
 	tp.pid = 0;
+	/* Each test's control sockets in its own directory (tend status). */
+	setenv("XDG_RUNTIME_DIR", dir, 1);
+}
+
+int
+it_command(const char *const *args, char *out, size_t size, int timeout_ms)
+{
+	const char *argv[16] = {TEND_BIN};
+	size_t len = 0, n = 1;
+	int p[2], status = -1;
+	long end = now_ms() + timeout_ms;
+	pid_t pid;
+
+	for (; args[n - 1] != NULL && n < 15; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	cr_assert(pipe(p) == 0);
+	if ((pid = fork()) == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		close(p[0]);
+		close(p[1]);
+		if (chdir(dir) == 0)
+			execv(TEND_BIN, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	out[0] = '\0';
+	while (now_ms() < end) {
+		struct pollfd pf = {p[0], POLLIN, 0};
+		ssize_t r;
+		if (poll(&pf, 1, 50) <= 0)
+			continue;
+		r = read(p[0], out + len, size - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		out[len] = '\0';
+		if (tp.pid > 0)
+			tp_pump(&tp, 0); /* tend's output keeps flowing */
+	}
+	close(p[0]);
+	if (now_ms() >= end)
+		kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
 void

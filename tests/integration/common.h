@@ -37,6 +37,12 @@ void it_expect_no_sanitizer_report(void);
 /* Wait (reading tend's output) until name exists in dir; 10 s, then fail. */
 void it_wait_file(const char *name);
 
+/*
+ * Run `tend ARGS...` (a control command) in dir to its end or timeout_ms
+ * (then SIGKILL), its stdout and stderr into out. Returns its exit code.
+ */
+int it_command(const char *const *args, char *out, size_t size, int timeout_ms);
+
 /* Type Ctrl-C n times, 150 ms apart. */
 void it_ctrl_c(int n);
 
