@@ -93,5 +93,6 @@ main(int argc, char **argv)
 		s.serve = true;
 		break;
 	}
+	output_term_init(cli.timestamps || s.cfg.c_timestamps);
 	return sup_run(&s);
 }

@@ -321,7 +321,7 @@ sup_run(struct sup *s)
 
 	s->http_fd = s->udp_fd = -1;
 	s->worker_backoff = 0.05;
-	s->color = isatty(STDOUT_FILENO) && !no_color();
+	s->color = output_color(isatty(STDOUT_FILENO) && !no_color());
 	stop_init(&s->stop);
 	if (!(s->loop = ev_default_loop(EVFLAG_AUTO)))
 		fatalx("could not initialise libev, bad $LIBEV_FLAGS in "
