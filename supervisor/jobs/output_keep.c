@@ -142,8 +142,12 @@ recent_add(struct output_recent *r, bool err, const char *line, size_t len)
 	at = r->r_n == 0
 	    ? 0
 	    : (r->r_lines[r->r_first].l_off + r->r_used) % r->r_cap;
-	for (size_t i = 0, k = at; i < len; i++, k = (k + 1) % r->r_cap)
-		r->r_buf[k] = line[i];
+	if (len <= r->r_cap - at)
+		memcpy(r->r_buf + at, line, len);
+	else {
+		memcpy(r->r_buf + at, line, r->r_cap - at);
+		memcpy(r->r_buf, line + (r->r_cap - at), len - (r->r_cap - at));
+	}
 	l = &r->r_lines[(r->r_first + r->r_n) % OUTPUT_RECENT_LINES];
 	l->l_off = (uint32_t)at;
 	l->l_len = (uint32_t)len;
