@@ -107,7 +107,8 @@ parse_config_flags(int argc, char **argv, struct cli *out)
 		case 'T':
 			if (out->mode == CLI_CHECK)
 				return usage_error(
-				    "%scheck prints no output lines to time",
+				    "%s--timestamps is for tend, "
+				    "tend serve and tend run",
 				    "");
 			out->timestamps = true;
 			break;
