@@ -57,6 +57,7 @@ struct cfg_job {
 	 * restarting service is given up; default 5, 0 = never give up. */
 	unsigned j_restart_limit;
 	struct cfg_ready j_ready;
+	char *j_log; /* its lines are appended here; relative to the config */
 };
 
 /* serve.hold_during_build when true or absent, in seconds. */
@@ -91,6 +92,7 @@ struct cfg {
 	unsigned c_debounce_ms; /* watch.debounce_ms, default 50 */
 	struct cfg_strv c_ignore;
 	double c_grace; /* shutdown.grace, default 10 */
+	bool c_timestamps; /* output.timestamps: a time before each line */
 };
 
 struct cfg_err {

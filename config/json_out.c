@@ -143,6 +143,7 @@ cfg_job_json(struct cfg_out *o, const struct cfg_job *j)
 	cfg_add(
 	    o, obj, "restart_limit", cJSON_CreateNumber(j->j_restart_limit));
 	cfg_add(o, obj, "ready", cfg_ready_json(o, &j->j_ready));
+	cfg_add(o, obj, "log", cfg_str(j->j_log));
 	return obj;
 }
 
@@ -181,7 +182,7 @@ char *
 cfg_to_json(const struct cfg *c)
 {
 	struct cfg_out o = {false};
-	cJSON *root, *jobs, *w, *sd;
+	cJSON *root, *jobs, *w, *sd, *out;
 	char *text = NULL;
 	size_t i;
 
@@ -198,6 +199,8 @@ cfg_to_json(const struct cfg *c)
 	cfg_add(&o, w, "ignore", cfg_strv_json(&c->c_ignore));
 	sd = cfg_add(&o, root, "shutdown", cJSON_CreateObject());
 	cfg_add(&o, sd, "grace", cJSON_CreateNumber(c->c_grace));
+	out = cfg_add(&o, root, "output", cJSON_CreateObject());
+	cfg_add(&o, out, "timestamps", cJSON_CreateBool(c->c_timestamps));
 	if (!o.oom)
 		text = cJSON_Print(root);
 	cJSON_Delete(root);

@@ -2,10 +2,11 @@
 /*
  * config/load.c
  * tend.json from text to struct cfg: the top level and the "serve",
- * "watch" and "shutdown" sections (jobs are load_job.c). Everything is
- * checked before anything is returned; the first mistake is the error,
- * and the caller's struct is only written on success.
+ * "watch", "shutdown" and "output" sections (jobs are load_job.c). Everything
+ * is checked before anything is returned; the first mistake is the error, and
+ * the caller's struct is only written on success.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,9 +14,9 @@
 
 #include "cfg_int.h"
 
-enum { T_SCHEMA, T_JOBS, T_SERVE, T_WATCH, T_SHUTDOWN };
+enum { T_SCHEMA, T_JOBS, T_SERVE, T_WATCH, T_SHUTDOWN, T_OUTPUT };
 static const char *const cfg_top_keys[] = {
-    "$schema", "jobs", "serve", "watch", "shutdown"};
+    "$schema", "jobs", "serve", "watch", "shutdown", "output"};
 
 enum {
 	S_ROOT,
@@ -40,6 +41,8 @@ enum { W_DEBOUNCE, W_IGNORE };
 static const char *const cfg_watch_keys[] = {"debounce_ms", "ignore"};
 
 static const char *const cfg_shutdown_keys[] = {"grace"};
+
+static const char *const cfg_output_keys[] = {"timestamps"};
 
 static int
 cfg_load_serve_field(
@@ -169,6 +172,65 @@ cfg_load_shutdown(const cJSON *obj, struct cfg *c, struct cfg_err *err)
 }
 
 static int
+cfg_load_output(const cJSON *obj, struct cfg *c, struct cfg_err *err)
+{
+	const cJSON *it;
+	size_t mark;
+
+	if (cfg_get_object(obj, err) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, obj)
+	{
+		if (cfg_key_index(it, cfg_output_keys,
+		        CFG_NELEM(cfg_output_keys), err) < 0)
+			return -1;
+		mark = cfg_path_push(err, it->string);
+		if (cfg_get_bool(it, &c->c_timestamps, err) < 0)
+			return -1;
+		cfg_path_pop(err, mark);
+	}
+	return 0;
+}
+
+/*
+ * A job's "log" is relative to the directory of the config file: made
+ * absolute when that is not tend's own, so that the printed config means
+ * the same file wherever it is loaded from.
+ */
+static int
+cfg_resolve_logs(struct cfg *c, const char *file, struct cfg_err *err)
+{
+	const char *slash = file != NULL ? strrchr(file, '/') : NULL;
+	char *dir = NULL, *real;
+
+	for (size_t i = 0; slash != NULL && i < c->c_njobs; i++) {
+		struct cfg_job *j = &c->c_jobs[i];
+		char *p;
+
+		if (j->j_log == NULL || j->j_log[0] == '/')
+			continue;
+		if (dir == NULL) {
+			if ((dir = strndup(file, (size_t)(slash - file) + 1)) ==
+			    NULL)
+				return cfg_errf(err, "out of memory");
+			if ((real = realpath(dir, NULL)) != NULL) {
+				free(dir);
+				dir = real;
+			}
+		}
+		if (asprintf(&p, "%s%s%s", dir,
+		        dir[strlen(dir) - 1] == '/' ? "" : "/", j->j_log) < 0) {
+			free(dir);
+			return cfg_errf(err, "out of memory");
+		}
+		free(j->j_log);
+		j->j_log = p;
+	}
+	free(dir);
+	return 0;
+}
+
+static int
 cfg_load_top(const cJSON *root, struct cfg *c, struct cfg_err *err)
 {
 	const cJSON *it;
@@ -212,6 +274,9 @@ cfg_load_top(const cJSON *root, struct cfg *c, struct cfg_err *err)
 		case T_SHUTDOWN:
 			rc = cfg_load_shutdown(it, c, err);
 			break;
+		case T_OUTPUT:
+			rc = cfg_load_output(it, c, err);
+			break;
 		}
 		if (rc < 0)
 			return -1;
@@ -240,7 +305,8 @@ cfg_load_buf(const char *file, const char *buf, size_t len, struct cfg *c,
 		cfg_errf(err, "out of memory");
 		goto fail;
 	}
-	if (cfg_load_top(root, &tmp, err) < 0)
+	if (cfg_load_top(root, &tmp, err) < 0 ||
+	    cfg_resolve_logs(&tmp, file, err) < 0)
 		goto fail;
 	/* References and cycles need every job; same checks as the CLI's. */
 	if (cfg_validate_into(&tmp, err) < 0)

@@ -28,11 +28,12 @@ enum cfg_job_key {
 	K_RESTART,
 	K_RESTART_LIMIT,
 	K_READY,
+	K_LOG,
 };
 
 static const char *const cfg_job_keys[] = {"cmd", "kind", "cwd", "env", "after",
     "watch", "ignore", "on_busy", "stop_signal", "stop_timeout", "timeout",
-    "restart", "restart_limit", "ready"};
+    "restart", "restart_limit", "ready", "log"};
 
 /* A string runs with sh -c; an array is the argv itself. */
 static int
@@ -173,6 +174,8 @@ cfg_load_field(const cJSON *it, int key, struct cfg_job *j,
 		    it, CFG_MAX_RESTART_LIMIT, &j->j_restart_limit, err);
 	case K_READY:
 		return cfg_load_ready(it, &j->j_ready, err);
+	case K_LOG:
+		return cfg_get_string(it, true, &j->j_log, err);
 	}
 	return cfg_errf(err, "internal error: key %d", key);
 }

@@ -203,6 +203,7 @@ cfg_job_free(struct cfg_job *j)
 	cfg_strv_free(&j->j_watch);
 	cfg_strv_free(&j->j_ignore);
 	free(j->j_ready.r_target);
+	free(j->j_log);
 }
 
 void
@@ -261,5 +262,6 @@ cfg_job_equal(const struct cfg_job *a, const struct cfg_job *b)
 	    a->j_timeout == b->j_timeout && a->j_restart == b->j_restart &&
 	    a->j_restart_limit == b->j_restart_limit &&
 	    ra->r_kind == rb->r_kind && str_eq(ra->r_target, rb->r_target) &&
-	    ra->r_timeout == rb->r_timeout && ra->r_interval == rb->r_interval;
+	    ra->r_timeout == rb->r_timeout &&
+	    ra->r_interval == rb->r_interval && str_eq(a->j_log, b->j_log);
 }

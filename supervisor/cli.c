@@ -15,10 +15,11 @@
 #include "cli.h"
 
 static const char usage_text[] =
-    "usage: tend [-c FILE]\n"
+    "usage: tend [-c FILE] [--timestamps]\n"
     "       tend serve [ROOT] [--build CMD [--watch PATH]...] [--http ADDR]\n"
-    "                  [--udp ADDR] [--udp-log FILE]\n"
-    "       tend run [-c FILE] [-j N] [--keep-going] [JOB...]\n"
+    "                  [--udp ADDR] [--udp-log FILE] [--timestamps]\n"
+    "       tend run [-c FILE] [-j N] [--keep-going] [--timestamps]\n"
+    "                [JOB...]\n"
     "       tend exec [--watch PATH]... [--restart | --queue] [--clear]\n"
     "                 [--stop-signal SIG] [--stop-timeout S]\n"
     "                 [--restart-on-failure] -- CMD [ARG...]\n"
@@ -44,6 +45,7 @@ static const char usage_text[] =
     "  --watch PATH    rebuild when PATH (a file, directory or glob such\n"
     "                  as 'src/**/*.scss') changes; repeatable; without\n"
     "                  --build, changes under ROOT reload the browser\n"
+    "  --timestamps    start each output line with the time, HH:MM:SS.mmm\n"
     "\n"
     "Ctrl-C lets a running build finish; press it again to abort the\n"
     "build, a third time to kill everything. See tend(1).\n";
@@ -90,6 +92,7 @@ parse_config_flags(int argc, char **argv, struct cli *out)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
+	    {"timestamps", no_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -100,6 +103,14 @@ parse_config_flags(int argc, char **argv, struct cli *out)
 		switch (ch) {
 		case 'c':
 			out->cfg_file = optarg;
+			break;
+		case 'T':
+			if (out->mode == CLI_CHECK)
+				return usage_error(
+				    "%s--timestamps is for tend, "
+				    "tend serve and tend run",
+				    "");
+			out->timestamps = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -124,6 +135,7 @@ parse_serve(int argc, char **argv, struct cli *out)
 	    {"udp", required_argument, NULL, 'u'},
 	    {"udp-log", required_argument, NULL, 'l'},
 	    {"watch", required_argument, NULL, 'w'},
+	    {"timestamps", no_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -153,6 +165,9 @@ parse_serve(int argc, char **argv, struct cli *out)
 				rc = usage_error("%sout of memory", "");
 				goto done;
 			}
+			break;
+		case 'T':
+			out->timestamps = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -207,6 +222,7 @@ parse_run(int argc, char **argv, struct cli *out)
 	    {"config", required_argument, NULL, 'c'},
 	    {"jobs", required_argument, NULL, 'j'},
 	    {"keep-going", no_argument, NULL, 'k'},
+	    {"timestamps", no_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -231,6 +247,9 @@ parse_run(int argc, char **argv, struct cli *out)
 			break;
 		case 'k':
 			out->run_keep_going = true;
+			break;
+		case 'T':
+			out->timestamps = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -76,6 +76,7 @@ main(int argc, char **argv)
 		if (load_config(cli.cfg_file, &dev.sup.cfg) == -1)
 			return 2;
 		dev.sup.cfg_file = cli.cfg_file;
+		dev.sup.timestamps = cli.timestamps;
 		dev.serve = dev.sup.cfg.c_serve.s_enabled;
 		return dev_run(&dev);
 	case CLI_SERVE:
@@ -86,12 +87,14 @@ main(int argc, char **argv)
 			return 2;
 		}
 		dev.sup.cfg = cli.cfg;
+		dev.sup.timestamps = cli.timestamps;
 		dev.serve = true;
 		return dev_run(&dev);
 	case CLI_RUN:
 		if (load_config(cli.cfg_file, &runner.sup.cfg) == -1)
 			return 2;
 		runner.sup.cfg_file = cli.cfg_file;
+		runner.sup.timestamps = cli.timestamps;
 		runner.parallel = cli.run_parallel;
 		runner.keep_going = cli.run_keep_going;
 		runner.targets = cli.run_jobs;

@@ -3,7 +3,8 @@
  * worker/log.c
  * Terminal messages: one line each, built in a buffer and written with
  * one write(2) so that lines from the supervisor, the worker and the jobs
- * never interleave mid-line. log_warn appends strerror(errno).
+ * never interleave mid-line. log_warn appends strerror(errno). The
+ * supervisor routes them through its terminal (log_set_sink).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,11 +16,18 @@
 #include "log.h"
 
 static const char *log_prefix = "tend";
+static log_sink_fn *log_sink;
 
 void
 log_init(const char *prefix)
 {
 	log_prefix = prefix;
+}
+
+void
+log_set_sink(log_sink_fn *sink)
+{
+	log_sink = sink;
 }
 
 int
@@ -46,7 +54,7 @@ log_write_all(int fd, const void *buf, size_t len)
 }
 
 static void
-vlog(int fd, int with_errno, const char *fmt, va_list ap)
+vlog(int fd, bool error, int with_errno, const char *fmt, va_list ap)
 {
 	char line[1024];
 	int saved = errno;
@@ -65,7 +73,10 @@ vlog(int fd, int with_errno, const char *fmt, va_list ap)
 	if ((size_t)n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	log_write_all(fd, line, (size_t)n);
+	if (log_sink != NULL)
+		log_sink(fd, error, line, (size_t)n);
+	else
+		log_write_all(fd, line, (size_t)n);
 	errno = saved;
 }
 
@@ -75,7 +86,17 @@ log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(STDOUT_FILENO, 0, fmt, ap);
+	vlog(STDOUT_FILENO, false, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(STDOUT_FILENO, true, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -85,7 +106,7 @@ log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(STDERR_FILENO, 1, fmt, ap);
+	vlog(STDERR_FILENO, true, 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -95,7 +116,7 @@ log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(STDERR_FILENO, 0, fmt, ap);
+	vlog(STDERR_FILENO, true, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -105,7 +126,7 @@ fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(STDERR_FILENO, 1, fmt, ap);
+	vlog(STDERR_FILENO, true, 1, fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -116,7 +137,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(STDERR_FILENO, 0, fmt, ap);
+	vlog(STDERR_FILENO, true, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

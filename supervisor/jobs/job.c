@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * supervisor/jobs/job.c
- * One run of a job: spawn it in its own process group with its output on
- * a pipe, follow the main process and the pipe, and call it finished only
- * when both are done (a straggler holding the pipe gets TERM, then KILL,
- * until its group is empty). Stopping escalates on a timer, never a sleep.
+ * One run of a job: spawn it in its own process group with its stdout and
+ * stderr on two pipes, follow the main process and the pipes, and call it
+ * finished only when all are done (a straggler holding a pipe gets TERM,
+ * then KILL, until its group is empty). Its "log" file is open meanwhile.
+ * Stopping escalates on a timer, never a sleep.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -128,15 +129,17 @@ on_child(struct ev_loop *loop, ev_child *w, int revents)
 	ev_timer_start(loop, &j->j_straggler);
 }
 
+/* w: j_out or j_err. */
 static void
-read_output(struct job *j, bool to_eof)
+read_pipe(struct job *j, ev_io *w, bool to_eof)
 {
+	bool err = w == &j->j_err;
 	char buf[16384];
 
-	for (int rounds = 0; to_eof || rounds < 8; rounds++) {
-		ssize_t n = read(j->j_out.fd, buf, sizeof(buf));
+	for (int rounds = 0; w->fd >= 0 && (to_eof || rounds < 8); rounds++) {
+		ssize_t n = read(w->fd, buf, sizeof(buf));
 		if (n > 0) {
-			output_feed(&j->j_output, buf, (size_t)n);
+			output_feed(&j->j_output, err, buf, (size_t)n);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -144,23 +147,36 @@ read_output(struct job *j, bool to_eof)
 		if (n < 0 && errno == EAGAIN && !to_eof)
 			return;
 		/* EOF, a hard error, or (to_eof) nothing left to wait for. */
-		ev_io_stop(j->j_env->loop, &j->j_out);
-		close(j->j_out.fd);
-		j->j_out.fd = -1;
-		output_flush(&j->j_output);
-		j->j_eof = true;
+		ev_io_stop(j->j_env->loop, w);
+		close(w->fd);
+		w->fd = -1;
+		output_end(&j->j_output, err);
+		j->j_eof = j->j_out.fd < 0 && j->j_err.fd < 0;
 		return;
 	}
 }
 
 static void
+read_output(struct job *j, bool to_eof)
+{
+	read_pipe(j, &j->j_out, to_eof);
+	read_pipe(j, &j->j_err, to_eof);
+}
+
+static void
 on_output(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct job *j = (struct job *)((char *)w - offsetof(struct job, j_out));
+	struct job *j = w->data;
 
 	(void)loop;
 	(void)revents;
-	read_output(j, false);
+	/*
+	 * Bytes waiting on both pipes: stdout's first, a better guess at the
+	 * order they were written in than whichever watcher libev ran first.
+	 */
+	if (w == &j->j_err)
+		read_pipe(j, &j->j_out, false);
+	read_pipe(j, w, false);
 	if (j->j_eof && j->j_exited)
 		job_finish(j);
 }
@@ -247,15 +263,38 @@ job_init(const struct job_env *env, struct job *j, const struct cfg_job *cfg)
 	j->j_env = env;
 	j->j_cfg = cfg;
 	j->j_last_status = j->j_shown_status = -1;
-	j->j_out.fd = -1;
+	j->j_out.fd = j->j_err.fd = -1;
 	ev_init(&j->j_out, on_output);
+	ev_init(&j->j_err, on_output);
+	j->j_out.data = j->j_err.data = j;
 	ev_init(&j->j_timeout, on_timeout);
 	ev_init(&j->j_kill, on_kill_timer);
 	ev_init(&j->j_straggler, on_straggler);
 	job_restart_init(j);
-	output_init(&j->j_output, cfg->j_name, env->color, STDOUT_FILENO);
+	output_init(
+	    &j->j_output, cfg->j_name, env->loop, env->color, STDOUT_FILENO);
 	j->j_output.o_line_fn = on_line;
 	j->j_output.o_line_arg = j;
+}
+
+/* A pipe for the child's stdout or stderr: our end nonblocking, both high. */
+static int
+out_pipe(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	if ((p[0] = fd_move_high(p[0])) < 0 || (p[1] = fd_move_high(p[1])) < 0)
+		return -1;
+	return fcntl(p[0], F_SETFL, O_NONBLOCK);
+}
+
+static void
+close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0)
+			close(p[i]);
+	p[0] = p[1] = -1;
 }
 
 /*
@@ -272,7 +311,7 @@ job_start(struct job *j)
 	char tend_job[sizeof("TEND_JOB=") + 256]; /* names are short */
 	char *changed = NULL;
 	char **envp;
-	int p[2] = {-1, -1};
+	int p[2] = {-1, -1}, e[2] = {-1, -1};
 	pid_t pid;
 
 	log_info("%s \"%s\" started", job_kind_word(j), c->j_name);
@@ -282,11 +321,13 @@ job_start(struct job *j)
 	j->j_started = ev_now(env->loop);
 	j->j_runs++;
 	output_reset_tail(&j->j_output);
+	output_set_color(&j->j_output, j->j_idx);
+	/* Its "log" is not worth failing the run for. */
+	if (c->j_log != NULL && output_log_open(&j->j_output, c->j_log) == -1)
+		log_warn("%s \"%s\": cannot open its log %s", job_kind_word(j),
+		    c->j_name, c->j_log);
 	snprintf(tend_job, sizeof(tend_job), "TEND_JOB=%s", c->j_name);
-	if (pipe2(p, O_CLOEXEC) == -1 || (p[0] = fd_move_high(p[0])) < 0 ||
-	    (p[1] = fd_move_high(p[1])) < 0)
-		goto fail;
-	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
+	if (out_pipe(p) == -1 || out_pipe(e) == -1)
 		goto fail;
 	if (!pathset_empty(&j->j_changes)) {
 		size_t size = 16 + PATHSET_MAX * 256;
@@ -309,13 +350,14 @@ job_start(struct job *j)
 	req.own_group = true;
 	req.die_with_parent = true;
 	req.stdout_fd = p[1];
-	req.stderr_fd = p[1];
+	req.stderr_fd = e[1];
 	pid = spawn_start(&req);
 	free(envp);
 	free(changed);
 	if (pid == -1)
 		goto fail;
 	close(p[1]);
+	close(e[1]);
 
 	/* ev_child right after the spawn, as ev.pod asks. */
 	ev_child_init(&j->j_child, on_child, pid, 0);
@@ -326,6 +368,8 @@ job_start(struct job *j)
 	j->j_state = JS_RUNNING;
 	ev_io_set(&j->j_out, p[0], EV_READ);
 	ev_io_start(env->loop, &j->j_out);
+	ev_io_set(&j->j_err, e[0], EV_READ);
+	ev_io_start(env->loop, &j->j_err);
 	if (c->j_timeout > 0) {
 		ev_timer_set(&j->j_timeout, c->j_timeout, 0.);
 		ev_timer_start(env->loop, &j->j_timeout);
@@ -339,10 +383,8 @@ fail:
 	    c->j_argv.v[0]);
 	{
 		int code = (errno == ENOENT) ? 127 : 126;
-		if (p[0] >= 0)
-			close(p[0]);
-		if (p[1] >= 0)
-			close(p[1]);
+		close_pair(p);
+		close_pair(e);
 		j->j_state = JS_RUNNING;
 		j->j_exited = j->j_eof = true;
 		j->j_wstatus = code << 8; /* as if it exited with code */
@@ -397,14 +439,16 @@ job_release(struct job *j)
 
 	ev_child_stop(loop, &j->j_child);
 	ev_io_stop(loop, &j->j_out);
+	ev_io_stop(loop, &j->j_err);
 	ev_timer_stop(loop, &j->j_timeout);
 	ev_timer_stop(loop, &j->j_kill);
 	ev_timer_stop(loop, &j->j_straggler);
 	ev_timer_stop(loop, &j->j_backoff);
-	if (j->j_out.fd >= 0) {
+	if (j->j_out.fd >= 0)
 		close(j->j_out.fd);
-		j->j_out.fd = -1;
-	}
+	if (j->j_err.fd >= 0)
+		close(j->j_err.fd);
+	j->j_out.fd = j->j_err.fd = -1;
 	pathset_clear(&j->j_changes);
 	ready_stop(j);
 	output_free(&j->j_output);
@@ -433,12 +477,15 @@ report_end(const struct job *j, int code, double secs)
 		log_info("%s \"%s\" stopped after %.2f s", kind, name, secs);
 	else if (code == 0)
 		log_info("%s \"%s\" finished in %.2f s", kind, name, secs);
+	else if (sig != 0 && j->j_stopping && !j->j_timed_out)
+		log_info("%s \"%s\" stopped by signal %d after %.2f s", kind,
+		    name, sig, secs);
 	else if (sig != 0)
-		log_info("%s \"%s\" %s by signal %d after %.2f s%s", kind, name,
-		    j->j_stopping ? "stopped" : "killed", sig, secs,
+		log_error("%s \"%s\" %s by signal %d after %.2f s%s", kind,
+		    name, j->j_stopping ? "stopped" : "killed", sig, secs,
 		    j->j_timed_out ? " (timed out)" : "");
 	else
-		log_info("%s \"%s\" failed with exit status %d after %.2f s%s",
+		log_error("%s \"%s\" failed with exit status %d after %.2f s%s",
 		    kind, name, code, secs,
 		    j->j_timed_out ? " (timed out)" : "");
 }
@@ -469,6 +516,7 @@ job_finish(struct job *j)
 		j->j_shown_ms = j->j_last_ms;
 		j->j_shown_end = j->j_last_end;
 	}
+	output_log_close(&j->j_output);
 	report_end(j, code, secs);
 	env->ops->ended(env->owner, j);
 }

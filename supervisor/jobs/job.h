@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * supervisor/jobs/job.h
- * A job and its runs: spawned in its own process group with its output on
- * a pipe, followed until both have ended, stopped with one signal each,
+ * A job and its runs: spawned in its own process group with its stdout and
+ * stderr on pipes, followed until all have ended, stopped with one signal each,
  * its output prefixed and kept as a tail, its readiness probed, and what
  * its dependants see of it. The owner (the scheduler of a mode) gives a
  * struct job_env and hears back through struct job_ops: jobs/ knows no
@@ -82,7 +82,7 @@ struct job {
 	pid_t j_pgid; /* its process group, 0 when none is left */
 	int j_wstatus;
 	bool j_exited; /* main process reaped */
-	bool j_eof; /* output pipe at EOF */
+	bool j_eof; /* both output pipes at EOF */
 	bool j_stopping; /* stop signal sent; a service is not restarted */
 	/*
 	 * Signals tend sent this run's group to stop it, one bit each: no
@@ -104,7 +104,8 @@ struct job {
 	bool j_in_batch; /* a task that ran since the last RELOAD */
 	bool j_timed_out; /* ran past its timeout */
 	ev_child j_child;
-	ev_io j_out;
+	ev_io j_out; /* its stdout; data: the job */
+	ev_io j_err; /* its stderr, a pipe of its own */
 	ev_timer j_timeout; /* job.timeout */
 	ev_timer j_kill; /* SIGKILL after stop_timeout */
 	ev_timer j_straggler; /* output still open after main exit */

@@ -6,7 +6,8 @@
  * `restart` and `build` go through the mode (struct sup_mode.request),
  * which runs a job the way it runs every job, with the same dependency
  * rules. The other jobs are untouched: a restarted service keeps its
- * dependants running, as after a crash.
+ * dependants running, as after a crash. `logs` gives the lines each job
+ * keeps (jobs/output_keep.c), job by job in config order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,28 +83,18 @@ run_job(struct sup *s, struct conn *c, const char *verb, struct job *j)
 		    job_kind_word(j), j->j_cfg->j_name);
 }
 
-/* The last n lines of j's output tail, prefixed. */
-static void
-dump_tail(struct conn *c, const struct job *j, long n)
-{
-	char tail[OUTPUT_TAIL_MAX + 1];
-	size_t len = output_tail(&j->j_output, tail, sizeof(tail));
-	size_t from;
-	long lines = 0;
+struct dump {
+	struct conn *c;
+	const char *name;
+};
 
-	if (len > 0 && tail[len - 1] == '\n')
-		len--; /* the last line's own newline */
-	/* Back from the end to the start of the nth last line. */
-	for (from = len; from > 0; from--)
-		if (tail[from - 1] == '\n' && ++lines == n)
-			break;
-	while (from < len) {
-		char *nl = memchr(tail + from, '\n', len - from);
-		size_t end = nl != NULL ? (size_t)(nl - tail) : len;
-		control_printf(c, "%s | %.*s\n", j->j_cfg->j_name,
-		    (int)(end - from), tail + from);
-		from = end + 1;
-	}
+static void
+dump_line(void *arg, const char *line, size_t len, bool err)
+{
+	struct dump *d = arg;
+
+	control_printf(
+	    d->c, "%s %c %.*s\n", d->name, err ? '!' : '|', (int)len, line);
 }
 
 static void
@@ -123,8 +114,10 @@ logs(struct sup *s, struct conn *c, char **w, size_t n)
 		bool want = n == 3;
 		for (size_t k = 3; k < n && !want; k++)
 			want = strcmp(w[k], s->jobs[i]->j_cfg->j_name) == 0;
+		struct dump d = {c, s->jobs[i]->j_cfg->j_name};
 		if (want && lines > 0)
-			dump_tail(c, s->jobs[i], lines);
+			output_recent(&s->jobs[i]->j_output, (size_t)lines,
+			    dump_line, &d);
 	}
 	if (strcmp(w[2], "follow") == 0 &&
 	    control_follow(c, w + 3, n - 3) == -1)

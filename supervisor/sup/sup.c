@@ -67,15 +67,6 @@ watch_signal(struct sup *s, ev_signal *w, int signo)
 	ev_signal_start(s->loop, w);
 }
 
-/* no-color.org: "when present and not an empty string". */
-static bool
-no_color(void)
-{
-	const char *v = getenv("NO_COLOR");
-
-	return v != NULL && v[0] != '\0';
-}
-
 /*
  * Own s->cfg, run s->mode until stopped. Returns the exit code; after a
  * signal-initiated stop it does not return.
@@ -85,7 +76,8 @@ sup_run(struct sup *s)
 {
 	int code;
 
-	s->color = isatty(STDOUT_FILENO) && !no_color();
+	s->color = output_color(isatty(STDOUT_FILENO));
+	output_term_init(s->timestamps || s->cfg.c_timestamps);
 	stop_init(&s->stop);
 	s->loop = proc_start();
 	/*

@@ -84,6 +84,7 @@ struct sup {
 	bool exiting;
 	int exit_code;
 	bool color;
+	bool timestamps; /* --timestamps (or output.timestamps) */
 	struct control *control; /* tend status and friends; NULL: none */
 };
 

@@ -12,6 +12,7 @@
 
 struct tp tp;
 char dir[64];
+static char run_dir[80];
 
 void
 it_setup(void)
@@ -24,8 +25,13 @@ it_setup(void)
 	tmp_write(
 	    dir, "public/index.html", "<html><body>hello</body></html>\n");
 	tp.pid = 0;
-	/* Each test's control sockets in its own directory (tend status). */
-	setenv("XDG_RUNTIME_DIR", dir, 1);
+	/*
+	 * Each test's control sockets in a directory of its own (tend
+	 * status), beside dir: a socket in a watched tree would be a change.
+	 */
+	snprintf(run_dir, sizeof(run_dir), "%s.run", dir);
+	mkdir(run_dir, 0700);
+	setenv("XDG_RUNTIME_DIR", run_dir, 1);
 }
 
 int
@@ -77,6 +83,7 @@ it_teardown(void)
 {
 	tp_cleanup(&tp);
 	tmp_remove(dir);
+	tmp_remove(run_dir);
 }
 
 void

@@ -133,7 +133,7 @@ Test(ctl, status_shows_every_job_as_the_processes_are)
 	    state_is("lint", "failed") && field("lint", "last_exit") == 3);
 	cr_assert(state_is("gen", "ok") && field("gen", "last_exit") == 0);
 	/* Only this user may reach it: 0700 directory, 0600 socket. */
-	snprintf(sock, sizeof(sock), "%s/tend", dir);
+	snprintf(sock, sizeof(sock), "%s.run/tend", dir);
 	cr_assert(stat(sock, &st) == 0 && (st.st_mode & 0777) == 0700);
 	cr_assert((d = opendir(sock)) != NULL);
 	while ((e = readdir(d)) != NULL && e->d_name[0] == '.')
@@ -229,7 +229,7 @@ Test(ctl, logs_shows_recent_lines_then_follows_until_tend_exits)
 	size_t len = 0;
 
 	start_jobs();
-	cr_assert(tp_wait_for(&tp, "db | tick 5", 5000));
+	cr_assert(tp_wait_for(&tp, "| tick 5", 5000));
 	cmd(0, last3);
 	cr_assert(count_in(out, "db | tick ") == 3, "%s", out);
 	/* A follower in another process, then Ctrl-C to tend. */

@@ -44,13 +44,13 @@ Test(jobs, a_build_gets_stdin_from_dev_null_and_no_other_fd)
 	it_start(args, true);
 	cr_assert(tp_wait_for(&tp, "build \"stdin\" finished", 5000));
 	/*
-	 * Every "fds | N" line, wherever tend's own lines fall between them:
-	 * exactly 0, 1, 2 and 3.
+	 * Every "fds   | N" line (padded to "stdin"), wherever tend's own
+	 * lines fall between them: exactly 0, 1, 2 and 3.
 	 */
 	cr_assert(strstr(tp.out, "build \"fds\" finished") != NULL);
 	unsigned seen = 0, lines = 0;
-	for (const char *p = tp.out; (p = strstr(p, "fds | ")) != NULL; p++) {
-		int fd = atoi(p + 6);
+	for (const char *p = tp.out; (p = strstr(p, "fds   | ")) != NULL; p++) {
+		int fd = atoi(p + 8);
 		lines++;
 		cr_assert(fd >= 0 && fd < 4,
 		    "fd %d leaked into the build; "
@@ -99,7 +99,7 @@ Test(jobs, a_service_without_serve_gets_its_stop_signal_at_ctrl_c)
 	    "TERM; echo up; while :; do sleep 0.05; done\", \"kind\": "
 	    "\"service\" } } }");
 	it_start(args, false);
-	cr_assert(tp_wait_for(&tp, "api | up", 5000), "output:\n%s", tp.out);
+	cr_assert(tp_wait_for(&tp, "api  | up", 5000), "output:\n%s", tp.out);
 	cr_assert(tp_wait_for(&tp, "task \"prep\" finished", 5000));
 	cr_assert(tmp_exists(dir, "prep.txt"));
 	it_ctrl_c(1);

@@ -58,10 +58,11 @@ Test(order, a_service_after_a_task_waits_for_the_task)
 	    "  \"build\": { \"cmd\": \"sleep 0.3; echo BUILT > built.txt\" } "
 	    "} }");
 	it_start(args, false);
-	cr_assert(tp_wait_for(&tp, "api | ", 5000), "output:\n%s", tp.out);
+	cr_assert(tp_wait_for(&tp, "api   | ", 5000), "output:\n%s", tp.out);
 	cr_assert(
 	    strstr(tp.out, "NO-BUILD-YET") == NULL, "output:\n%s", tp.out);
-	cr_assert(strstr(tp.out, "api | BUILT") != NULL, "output:\n%s", tp.out);
+	cr_assert(
+	    strstr(tp.out, "api   | BUILT") != NULL, "output:\n%s", tp.out);
 	cr_assert(
 	    at("build \"build\" finished") < at("service \"api\" started"),
 	    "output:\n%s", tp.out);

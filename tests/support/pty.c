@@ -27,6 +27,7 @@
 #include "support.h"
 
 const char *tp_no_color = "1";
+const char *tp_force_color = NULL;
 
 long
 now_ms(void)
@@ -107,6 +108,10 @@ tp_start_nofile(struct tp *tp, const char *cwd, const char *const *args,
 			setenv("NO_COLOR", tp_no_color, 1);
 		else
 			unsetenv("NO_COLOR");
+		if (tp_force_color != NULL)
+			setenv("FORCE_COLOR", tp_force_color, 1);
+		else
+			unsetenv("FORCE_COLOR");
 		exec_tend(argv, n);
 		_exit(127);
 	}

@@ -34,6 +34,8 @@ void tp_start(struct tp *tp, const char *cwd, const char *const *args);
  * match), or what a test sets; NULL leaves it out of the environment.
  */
 extern const char *tp_no_color;
+/* FORCE_COLOR the same way; NULL (the default) leaves it out. */
+extern const char *tp_force_color;
 /* The same with RLIMIT_NOFILE set to nofile in the child (0: unchanged). */
 void tp_start_nofile(struct tp *tp, const char *cwd, const char *const *args,
     unsigned long nofile);

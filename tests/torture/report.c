@@ -10,7 +10,7 @@
 
 #include "torture.h"
 
-/* The last lines tend printed, without "udp ...: rec N", "seed | put". */
+/* The last lines tend printed, without "udp ...: rec N", "seed  | put". */
 void
 print_tail(const char *out)
 {
@@ -23,7 +23,7 @@ print_tail(const char *out)
 		if (strncmp(p, "tend[worker]: udp 127.0.0.1:", 28) == 0 &&
 		    strstr(p, ": rec ") != NULL && strstr(p, ": rec ") < eol)
 			continue;
-		if (strncmp(p, "seed | put s", 12) == 0)
+		if (strncmp(p, "seed  | put s", 13) == 0)
 			continue;
 		if (n == 40)
 			memmove(keep, keep + 1, sizeof(keep) - sizeof(keep[0]));
