@@ -178,8 +178,9 @@ parse_serve(int argc, char **argv, struct cli *out)
 		    "");
 	else if (build != NULL) {
 		/*
-		 * Nothing is watched unless named: watching "." by default
-		 * would rebuild forever on whatever the build writes.
+		 * No change builds unless --watch names it: watching "." by
+		 * default would rebuild forever on whatever the build
+		 * writes. The root is still watched, for live reload.
 		 */
 		struct cfg_job *j = cfg_add_job(c, "build", build);
 		if (j == NULL)
