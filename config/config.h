@@ -148,11 +148,12 @@ int cfg_load_buf(const char *file, const char *buf, size_t len, struct cfg *c,
 
 /*
  * Merge into each job's j_env the .env in dir (NULL: the current
- * directory) unless c_dotenv is false, its env_file files (relative to
- * dir) and its own env, recording where each variable came from. A
- * missing .env is no error; a missing env_file, or a bad line of either
- * ("FILE:LINE: expected KEY=VALUE"), is. Returns 0, or -1 with err filled
- * and c unchanged. The CLI's `tend serve` config is merged this way too.
+ * directory; not read when c_dotenv is false or there is no job), its
+ * env_file files (relative to dir) and its own env, recording where
+ * each variable came from. A missing .env is no error; a missing
+ * env_file, or a bad line of either ("FILE:LINE: expected KEY=VALUE"),
+ * is. Returns 0, or -1 with err filled and c unchanged. The CLI's `tend
+ * serve` config is merged this way too.
  */
 int cfg_env_merge(struct cfg *c, const char *dir, struct cfg_err *err);
 

@@ -226,7 +226,8 @@ cfg_env_merge(struct cfg *c, const char *dir, struct cfg_err *err)
 	cfg_err_clear(err, c->c_file ? c->c_file : "command line");
 	if ((dotpath = join(dir, ".env")) == NULL)
 		return cfg_errf(err, "out of memory");
-	if (!c->c_dotenv)
+	/* No job, no reader: `tend serve` alone never trips on a .env. */
+	if (!c->c_dotenv || c->c_njobs == 0)
 		memset(&dot, 0, sizeof(dot));
 	else if ((rc = read_env(dotpath, true, &dot, err)) == -1) {
 		char why[sizeof(err->e_msg)];

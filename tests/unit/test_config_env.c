@@ -223,6 +223,16 @@ Test(config_env, an_explicit_env_file_is_read_with_dotenv_false)
 	cfg_free(&c);
 }
 
+Test(config_env, without_jobs_the_dotenv_is_not_read)
+{
+	struct cfg c;
+
+	put("tend.json", "{\"serve\": {}}");
+	put(".env", "not a dotenv file\n");
+	load_file_ok("tend.json", &c);
+	cfg_free(&c);
+}
+
 Test(config_env, a_missing_dotenv_is_fine)
 {
 	struct cfg c;
@@ -269,7 +279,7 @@ Test(config_env, a_bad_env_file_line_names_that_file)
 
 Test(config_env, a_dotenv_that_is_a_directory_is_an_error)
 {
-	put("tend.json", "{\"jobs\": {}}");
+	put("tend.json", "{\"jobs\": {\"a\": {\"cmd\": \"x\"}}}");
 	subdir(".env");
 	load_file_fails("tend.json", "/.env: cannot read: Is a directory");
 }
