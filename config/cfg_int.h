@@ -83,6 +83,7 @@ void cfg_job_defaults(struct cfg_job *j);
 int cfg_job_set_shell(struct cfg_job *j, const char *cmd);
 bool cfg_job_name_ok(const char *name);
 bool cfg_env_name_ok(const char *name, size_t len);
+void cfg_env_from_free(struct cfg_job *j);
 
 /* load_job.c */
 int cfg_load_jobs(const cJSON *jobs, struct cfg *c, struct cfg_err *err);

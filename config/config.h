@@ -38,13 +38,38 @@ struct cfg_ready {
 	double r_interval; /* seconds between probes (tcp, http, file), 0.1 */
 };
 
+/* Where a job's variable was set: `tend check` says (cfg_env_report). */
+enum cfg_env_src { ENV_FROM_DOTENV, ENV_FROM_FILE, ENV_FROM_JSON };
+enum cfg_env_fate {
+	ENV_USED, /* in j_env */
+	ENV_OVERRIDDEN, /* a later source set it too */
+	ENV_SHADOWED, /* from .env, and tend's own environment has it */
+};
+
+struct cfg_env_from {
+	char *f_name; /* the variable */
+	char *f_file; /* the .env or env_file as read; NULL: "env" */
+	unsigned f_line; /* in f_file */
+	enum cfg_env_src f_src;
+	enum cfg_env_fate f_fate;
+};
+
 struct cfg_job {
 	char *j_name;
 	enum cfg_job_kind j_kind;
 	bool j_shell; /* cmd was a string: argv is sh -c CMD */
 	struct cfg_strv j_argv; /* what is exec'd */
 	char *j_cwd; /* NULL: tend's own working directory */
-	struct cfg_strv j_env; /* "KEY=VALUE", added to tend's env */
+	/*
+	 * "KEY=VALUE", added to tend's env: what a run gets. cfg_env_merge
+	 * merges the .env beside the config (under tend's own environment),
+	 * then env_file, then "env"; before it, "env" alone.
+	 */
+	struct cfg_strv j_env;
+	struct cfg_strv j_env_own; /* "env" as written */
+	struct cfg_strv j_env_file; /* as written: relative to the config */
+	struct cfg_env_from *j_env_from; /* each assignment, in order */
+	size_t j_env_nfrom;
 	struct cfg_strv j_after; /* names of jobs, all known */
 	struct cfg_strv j_watch;
 	struct cfg_strv j_ignore;
@@ -93,6 +118,7 @@ struct cfg {
 	struct cfg_strv c_ignore;
 	double c_grace; /* shutdown.grace, default 10 */
 	bool c_timestamps; /* output.timestamps: a time before each line */
+	bool c_dotenv; /* read the .env beside the config; default true */
 };
 
 struct cfg_err {
@@ -108,15 +134,37 @@ struct cfg_err {
 void cfg_init(struct cfg *c);
 
 /*
- * Read, strip comments, parse and validate file into c. Returns 0, or -1
+ * Read, strip comments, parse and validate file into c, then merge the
+ * .env and env_file files beside it (cfg_env_merge). Returns 0, or -1
  * with err filled (and c left empty: nothing to free). A missing file is an
  * error too (e_path "" and the strerror text).
  */
 int cfg_load_file(const char *file, struct cfg *c, struct cfg_err *err);
 
-/* The same on a buffer; file is only used in messages. */
+/*
+ * The same on a buffer; file is only used in messages, and no other file
+ * is read (cfg_load_file adds .env and env_file with cfg_env_merge).
+ */
 int cfg_load_buf(const char *file, const char *buf, size_t len, struct cfg *c,
     struct cfg_err *err);
+
+/*
+ * Merge into each job's j_env the .env in dir (NULL: the current
+ * directory; not read when c_dotenv is false or there is no job), its
+ * env_file files (relative to dir) and its own env, recording where
+ * each variable came from. A missing .env is no error; a missing
+ * env_file, or a bad line of either ("FILE:LINE: expected KEY=VALUE"),
+ * is. Returns 0, or -1 with err filled and c unchanged. The CLI's `tend
+ * serve` config is merged this way too.
+ */
+int cfg_env_merge(struct cfg *c, const char *dir, struct cfg_err *err);
+
+/*
+ * `tend check`'s account of each job's variables: where each came from
+ * and what it overrode, as "//" comment lines (the output of check stays
+ * a valid tend.json). NULL when no job has any (or out of memory).
+ */
+char *cfg_env_report(const struct cfg *c); /* free() it */
 
 /*
  * Validate a configuration built in code (the CLI's `tend serve` flags):

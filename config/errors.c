@@ -122,7 +122,10 @@ cfg_err_format(const struct cfg_err *err, char *buf, size_t size)
 {
 	if (size == 0)
 		return;
-	if (err->e_line > 0)
+	if (err->e_line > 0 && err->e_col == 0) /* a .env line */
+		snprintf(buf, size, "%s:%d: %s", err->e_file, err->e_line,
+		    err->e_msg);
+	else if (err->e_line > 0)
 		snprintf(buf, size, "%s:%d:%d: %s", err->e_file, err->e_line,
 		    err->e_col, err->e_msg);
 	else if (err->e_path[0] != '\0')

@@ -126,7 +126,9 @@ cfg_job_json(struct cfg_out *o, const struct cfg_job *j)
 		cfg_add(o, obj, "cmd", cfg_strv_json(&j->j_argv));
 	cfg_add(o, obj, "kind", cJSON_CreateString(cfg_kind_names[j->j_kind]));
 	cfg_add(o, obj, "cwd", cfg_str(j->j_cwd));
-	cfg_add(o, obj, "env", cfg_env_json(o, &j->j_env));
+	/* As written: check's comments say what .env and env_file add. */
+	cfg_add(o, obj, "env", cfg_env_json(o, &j->j_env_own));
+	cfg_add(o, obj, "env_file", cfg_strv_json(&j->j_env_file));
 	cfg_add(o, obj, "after", cfg_strv_json(&j->j_after));
 	cfg_add(o, obj, "watch", cfg_strv_json(&j->j_watch));
 	cfg_add(o, obj, "ignore", cfg_strv_json(&j->j_ignore));
@@ -201,6 +203,7 @@ cfg_to_json(const struct cfg *c)
 	cfg_add(&o, sd, "grace", cJSON_CreateNumber(c->c_grace));
 	out = cfg_add(&o, root, "output", cJSON_CreateObject());
 	cfg_add(&o, out, "timestamps", cJSON_CreateBool(c->c_timestamps));
+	cfg_add(&o, root, "dotenv", cJSON_CreateBool(c->c_dotenv));
 	if (!o.oom)
 		text = cJSON_Print(root);
 	cJSON_Delete(root);

@@ -14,9 +14,9 @@
 
 #include "cfg_int.h"
 
-enum { T_SCHEMA, T_JOBS, T_SERVE, T_WATCH, T_SHUTDOWN, T_OUTPUT };
+enum { T_SCHEMA, T_JOBS, T_SERVE, T_WATCH, T_SHUTDOWN, T_OUTPUT, T_DOTENV };
 static const char *const cfg_top_keys[] = {
-    "$schema", "jobs", "serve", "watch", "shutdown", "output"};
+    "$schema", "jobs", "serve", "watch", "shutdown", "output", "dotenv"};
 
 enum {
 	S_ROOT,
@@ -277,6 +277,9 @@ cfg_load_top(const cJSON *root, struct cfg *c, struct cfg_err *err)
 		case T_OUTPUT:
 			rc = cfg_load_output(it, c, err);
 			break;
+		case T_DOTENV:
+			rc = cfg_get_bool(it, &c->c_dotenv, err);
+			break;
 		}
 		if (rc < 0)
 			return -1;
@@ -320,6 +323,24 @@ fail:
 	return -1;
 }
 
+/* .env and env_file are relative to the directory of the config. */
+static int
+cfg_load_env_beside(const char *file, struct cfg *c, struct cfg_err *err)
+{
+	const char *slash = strrchr(file, '/');
+	char *dir;
+	int rc;
+
+	if (slash == NULL)
+		return cfg_env_merge(c, NULL, err);
+	if ((dir = strndup(file, slash == file ? 1 : (size_t)(slash - file))) ==
+	    NULL)
+		return cfg_errf(err, "out of memory");
+	rc = cfg_env_merge(c, dir, err);
+	free(dir);
+	return rc;
+}
+
 int
 cfg_load_file(const char *file, struct cfg *c, struct cfg_err *err)
 {
@@ -335,5 +356,7 @@ cfg_load_file(const char *file, struct cfg *c, struct cfg_err *err)
 		return -1;
 	rc = cfg_load_buf(file, buf, len, c, err);
 	free(buf);
+	if (rc == 0 && (rc = cfg_load_env_beside(file, c, err)) < 0)
+		cfg_free(c);
 	return rc;
 }

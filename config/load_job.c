@@ -18,6 +18,7 @@ enum cfg_job_key {
 	K_KIND,
 	K_CWD,
 	K_ENV,
+	K_ENV_FILE,
 	K_AFTER,
 	K_WATCH,
 	K_IGNORE,
@@ -31,9 +32,9 @@ enum cfg_job_key {
 	K_LOG,
 };
 
-static const char *const cfg_job_keys[] = {"cmd", "kind", "cwd", "env", "after",
-    "watch", "ignore", "on_busy", "stop_signal", "stop_timeout", "timeout",
-    "restart", "restart_limit", "ready", "log"};
+static const char *const cfg_job_keys[] = {"cmd", "kind", "cwd", "env",
+    "env_file", "after", "watch", "ignore", "on_busy", "stop_signal",
+    "stop_timeout", "timeout", "restart", "restart_limit", "ready", "log"};
 
 /* A string runs with sh -c; an array is the argv itself. */
 static int
@@ -95,6 +96,7 @@ cfg_load_env(const cJSON *v, struct cfg_job *j, struct cfg_err *err)
 	if (cfg_get_object(v, err) < 0)
 		return -1;
 	cfg_strv_free(&j->j_env);
+	cfg_strv_free(&j->j_env_own);
 	cJSON_ArrayForEach(it, v)
 	{
 		const char *k = it->string ? it->string : "";
@@ -113,12 +115,36 @@ cfg_load_env(const cJSON *v, struct cfg_job *j, struct cfg_err *err)
 		}
 		if (asprintf(&kv, "%s=%s", k, it->valuestring) < 0)
 			return cfg_errf(err, "out of memory");
+		/* j_env is "env" alone until cfg_env_merge adds the files. */
 		rc = cfg_strv_push(&j->j_env, kv);
+		if (rc == 0)
+			rc = cfg_strv_push(&j->j_env_own, kv);
 		free(kv);
 		if (rc < 0)
 			return cfg_errf(err, "out of memory");
 		cfg_path_pop(err, mark);
 	}
+	return 0;
+}
+
+/* One path or a list of them, read by cfg_env_merge. */
+static int
+cfg_load_env_file(const cJSON *v, struct cfg_job *j, struct cfg_err *err)
+{
+	if (cJSON_IsArray(v))
+		return cfg_get_strv(v, &j->j_env_file, err);
+	if (!cJSON_IsString(v)) {
+		char got[80];
+
+		cfg_json_desc(v, got, sizeof(got));
+		return cfg_errf(err,
+		    "expected a file name or an array of them, got %s", got);
+	}
+	if (v->valuestring[0] == '\0')
+		return cfg_errf(err, "expected a file name, got \"\"");
+	cfg_strv_free(&j->j_env_file);
+	if (cfg_strv_push(&j->j_env_file, v->valuestring) < 0)
+		return cfg_errf(err, "out of memory");
 	return 0;
 }
 
@@ -147,6 +173,8 @@ cfg_load_field(const cJSON *it, int key, struct cfg_job *j,
 		return cfg_get_string(it, true, &j->j_cwd, err);
 	case K_ENV:
 		return cfg_load_env(it, j, err);
+	case K_ENV_FILE:
+		return cfg_load_env_file(it, j, err);
 	case K_AFTER:
 		return cfg_get_strv(it, &j->j_after, err);
 	case K_WATCH:

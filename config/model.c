@@ -161,6 +161,7 @@ cfg_init(struct cfg *c)
 	c->c_serve.s_drain_timeout = 5;
 	c->c_debounce_ms = 50;
 	c->c_grace = 10;
+	c->c_dotenv = true;
 }
 
 struct cfg_job *
@@ -192,6 +193,18 @@ cfg_find_job(const struct cfg *c, const char *name)
 	return NULL;
 }
 
+void
+cfg_env_from_free(struct cfg_job *j)
+{
+	for (size_t i = 0; i < j->j_env_nfrom; i++) {
+		free(j->j_env_from[i].f_name);
+		free(j->j_env_from[i].f_file);
+	}
+	free(j->j_env_from);
+	j->j_env_from = NULL;
+	j->j_env_nfrom = 0;
+}
+
 static void
 cfg_job_free(struct cfg_job *j)
 {
@@ -199,6 +212,9 @@ cfg_job_free(struct cfg_job *j)
 	free(j->j_cwd);
 	cfg_strv_free(&j->j_argv);
 	cfg_strv_free(&j->j_env);
+	cfg_strv_free(&j->j_env_own);
+	cfg_strv_free(&j->j_env_file);
+	cfg_env_from_free(j);
 	cfg_strv_free(&j->j_after);
 	cfg_strv_free(&j->j_watch);
 	cfg_strv_free(&j->j_ignore);
@@ -253,6 +269,7 @@ cfg_job_equal(const struct cfg_job *a, const struct cfg_job *b)
 	return str_eq(a->j_name, b->j_name) && a->j_kind == b->j_kind &&
 	    a->j_shell == b->j_shell && strv_eq(&a->j_argv, &b->j_argv) &&
 	    str_eq(a->j_cwd, b->j_cwd) && strv_eq(&a->j_env, &b->j_env) &&
+	    strv_eq(&a->j_env_file, &b->j_env_file) &&
 	    strv_eq(&a->j_after, &b->j_after) &&
 	    strv_eq(&a->j_watch, &b->j_watch) &&
 	    strv_eq(&a->j_ignore, &b->j_ignore) &&

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "cfg_int.h"
+#include "suggest.h"
 
 /* Words longer than this are never close to a key; don't spend on them. */
 #define CFG_SUGGEST_MAX 64

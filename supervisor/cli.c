@@ -13,16 +13,19 @@
 #include <string.h>
 
 #include "cli.h"
+#include "suggest.h"
 
 static const char usage_text[] =
     "usage: tend [-c FILE] [--timestamps]\n"
     "       tend serve [ROOT] [--build CMD [--watch PATH]...] [--http ADDR]\n"
-    "                  [--udp ADDR] [--udp-log FILE] [--timestamps]\n"
+    "                  [--udp ADDR] [--udp-log FILE] [--spa] [--no-dotenv]\n"
+    "                  [--timestamps]\n"
     "       tend run [-c FILE] [-j N] [--keep-going] [--timestamps]\n"
     "                [JOB...]\n"
     "       tend exec [--watch PATH]... [--restart | --queue] [--clear]\n"
     "                 [--stop-signal SIG] [--stop-timeout S]\n"
-    "                 [--restart-on-failure] -- CMD [ARG...]\n"
+    "                 [--restart-on-failure [--restart-limit N]]\n"
+    "                 -- CMD [ARG...]\n"
     "       tend check [-c FILE]\n"
     "       tend --help | --version\n"
     "\n"
@@ -36,16 +39,24 @@ static const char usage_text[] =
     "  tend exec       run one command supervised: signals forwarded,\n"
     "                  exit status passed through, zombies reaped;\n"
     "                  restarted on a change with --watch\n"
-    "  tend check      validate FILE and print it normalised\n"
+    "  tend check      validate FILE and print it normalised, then where\n"
+    "                  each job's variables come from (.env, env_file, env)\n"
     "\n"
     "  --http ADDR     HOST:PORT to serve on (default 127.0.0.1:8000;\n"
     "                  port 0 picks a free one)\n"
     "  --udp ADDR      HOST:PORT for the UDP event port (default: off)\n"
     "  --udp-log FILE  append every UDP log record to FILE\n"
     "  --watch PATH    rebuild when PATH (a file, directory or glob such\n"
-    "                  as 'src/**/*.scss') changes; repeatable; without\n"
-    "                  --build, changes under ROOT reload the browser\n"
+    "                  as 'src/**/*.scss') changes; repeatable. A change\n"
+    "                  under ROOT while no build runs reloads the browser\n"
+    "  --spa           serve ROOT/index.html for paths without a file\n"
+    "                  and without an extension (single-page apps)\n"
+    "  --no-dotenv     do not read ./.env into the build's environment\n"
     "  --timestamps    start each output line with the time, HH:MM:SS.mmm\n"
+    "  --restart-limit N\n"
+    "                  exec --restart-on-failure gives up after N failures\n"
+    "                  in a row, each within 10 s of starting (default 5,\n"
+    "                  as a service's restart_limit; 0: never)\n"
     "\n"
     "Ctrl-C lets a running build finish; press it again to abort the\n"
     "build, a third time to kill everything. See tend(1).\n";
@@ -56,14 +67,123 @@ usage(FILE *f)
 	fputs(usage_text, f);
 }
 
+/* One line saying what is wrong, and where to read more: not the help. */
 static int
 usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "tend: ");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n\n");
-	usage(stderr);
+	fprintf(stderr, "\nsee tend --help\n");
 	return 2;
+}
+
+/* Options other tools have, and tend's for the same thing. */
+static const struct {
+	const char *word, *opt;
+} synonyms[] = {
+    {"port", "http"},
+    {"p", "http"},
+    {"host", "http"},
+    {"listen", "http"},
+    {"bind", "http"},
+    {"addr", "http"},
+    {"address", "http"},
+    {"cmd", "build"},
+    {"command", "build"},
+    {"exec", "build"},
+    {"file", "config"},
+    {"f", "config"},
+    {"parallel", "jobs"},
+    {"signal", "stop-signal"},
+    {"timeout", "stop-timeout"},
+    {"on-failure", "restart-on-failure"},
+    {"retries", "restart-limit"},
+    {"max-restarts", "restart-limit"},
+    {"fallback", "spa"},
+    {"history-api-fallback", "spa"},
+};
+
+/* The option of opts closest to word (without dashes), or NULL. */
+static const char *
+suggest_option(const char *word, const struct option *opts)
+{
+	const char *names[32];
+	size_t n = 0, i, k;
+
+	for (i = 0; i < sizeof(synonyms) / sizeof(synonyms[0]); i++) {
+		if (strcmp(word, synonyms[i].word) != 0)
+			continue;
+		for (k = 0; opts[k].name != NULL; k++)
+			if (strcmp(opts[k].name, synonyms[i].opt) == 0)
+				return opts[k].name;
+	}
+	for (k = 0; opts[k].name != NULL && n < 32; k++)
+		names[n++] = opts[k].name;
+	return cfg_suggest(word, names, n);
+}
+
+/*
+ * The long option getopt_long took for name (len bytes: all of it, or a
+ * prefix of one option), by its value val; NULL if there is none.
+ */
+static const struct option *
+find_option(const struct option *opts, const char *name, size_t len, int val)
+{
+	for (size_t k = 0; opts[k].name != NULL; k++)
+		if (opts[k].val == val && strncmp(opts[k].name, name, len) == 0)
+			return &opts[k];
+	return NULL;
+}
+
+/*
+ * getopt_long returned '?' or ':' (opterr is off: the message is ours).
+ * A long option is argv[optind - 1]; a short one is optopt, which may sit
+ * in a cluster ("-kx"), where argv[optind - 1] is another word.
+ */
+static int
+bad_option(int ch, char **argv, const struct option *opts)
+{
+	const char *arg = argv[optind - 1], *name = arg + 2, *hint;
+	size_t len = strcspn(name, "="), n = 0, k;
+	const struct option *o = NULL;
+	char msg[256], word[64];
+	int w;
+
+	if (strncmp(arg, "--", 2) == 0 && optopt != 0)
+		o = find_option(opts, name, len, optopt);
+	if (o != NULL) {
+		/* A known long option (or its prefix) used wrongly. */
+		snprintf(word, sizeof(word), "--%s", o->name);
+		if (ch == ':')
+			return usage_error("option %s needs a value", word);
+		return usage_error("option %s takes no value", word);
+	}
+	if (strncmp(arg, "--", 2) != 0 || optopt != 0) {
+		snprintf(word, sizeof(word), "-%c", optopt);
+		if (ch == ':')
+			return usage_error("option %s needs a value", word);
+		hint = suggest_option(word + 1, opts);
+	} else {
+		snprintf(word, sizeof(word), "--%.*s", (int)len, name);
+		/* A prefix of two options or more: getopt took none. */
+		w = snprintf(msg, sizeof(msg), "option %s is ambiguous:", word);
+		for (k = 0; opts[k].name != NULL; k++) {
+			if (strncmp(opts[k].name, name, len) != 0)
+				continue;
+			n++;
+			if (w > 0 && (size_t)w < sizeof(msg))
+				w += snprintf(msg + w, sizeof(msg) - (size_t)w,
+				    "%s --%s", n > 1 ? "," : "", opts[k].name);
+		}
+		if (n > 1)
+			return usage_error("%s", msg);
+		hint = suggest_option(word + 2, opts);
+	}
+	if (hint == NULL)
+		return usage_error("unknown option %s", word);
+	snprintf(msg, sizeof(msg), "unknown option %s; did you mean --%s?",
+	    word, hint);
+	return usage_error("%s", msg);
 }
 
 static void
@@ -99,7 +219,7 @@ parse_config_flags(int argc, char **argv, struct cli *out)
 	int ch;
 
 	out->cfg_file = "tend.json";
-	while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			out->cfg_file = optarg;
@@ -117,8 +237,7 @@ parse_config_flags(int argc, char **argv, struct cli *out)
 			out->mode = CLI_DONE;
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return bad_option(ch, argv, opts);
 		}
 	}
 	if (optind < argc)
@@ -136,6 +255,8 @@ parse_serve(int argc, char **argv, struct cli *out)
 	    {"udp-log", required_argument, NULL, 'l'},
 	    {"watch", required_argument, NULL, 'w'},
 	    {"timestamps", no_argument, NULL, 'T'},
+	    {"spa", no_argument, NULL, 'S'},
+	    {"no-dotenv", no_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -146,7 +267,7 @@ parse_serve(int argc, char **argv, struct cli *out)
 	int ch;
 
 	cfg_init(c);
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			build = optarg;
@@ -169,13 +290,18 @@ parse_serve(int argc, char **argv, struct cli *out)
 		case 'T':
 			out->timestamps = true;
 			break;
+		case 'S':
+			c->c_serve.s_spa = true;
+			break;
+		case 'D':
+			c->c_dotenv = false;
+			break;
 		case 'h':
 			usage(stdout);
 			out->mode = CLI_DONE;
 			goto done;
 		default:
-			usage(stderr);
-			rc = 2;
+			rc = bad_option(ch, argv, opts);
 			goto done;
 		}
 	}
@@ -193,8 +319,9 @@ parse_serve(int argc, char **argv, struct cli *out)
 		    "");
 	else if (build != NULL) {
 		/*
-		 * Nothing is watched unless named: watching "." by default
-		 * would rebuild forever on whatever the build writes.
+		 * No change builds unless --watch names it: watching "." by
+		 * default would rebuild forever on whatever the build
+		 * writes. The root is still watched, for live reload.
 		 */
 		struct cfg_job *j = cfg_add_job(c, "build", build);
 		if (j == NULL)
@@ -231,7 +358,7 @@ parse_run(int argc, char **argv, struct cli *out)
 	int ch;
 
 	out->cfg_file = "tend.json";
-	while ((ch = getopt_long(argc, argv, "c:j:kh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:j:kh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			out->cfg_file = optarg;
@@ -256,8 +383,7 @@ parse_run(int argc, char **argv, struct cli *out)
 			out->mode = CLI_DONE;
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return bad_option(ch, argv, opts);
 		}
 	}
 	out->run_jobs = argv + optind;
@@ -286,20 +412,24 @@ parse_exec(int argc, char **argv, struct cli *out)
 	    {"stop-signal", required_argument, NULL, 's'},
 	    {"stop-timeout", required_argument, NULL, 't'},
 	    {"restart-on-failure", no_argument, NULL, 'f'},
+	    {"restart-limit", required_argument, NULL, 'L'},
 	    {"clear", no_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct exec_opts *o = &out->exec;
+	bool limit_given = false;
 	char *end;
+	long n;
 	int ch, rc;
 
 	o->watch = out->exec_watch;
 	o->on_change = EXEC_RESTART;
 	o->stop_signal = SIGTERM;
 	o->stop_timeout = 5;
+	o->restart_limit = EXEC_RESTART_LIMIT;
 	/* "+": options end at the command, even without "--". */
-	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'w':
 			if (o->nwatch >= sizeof(out->exec_watch) /
@@ -328,6 +458,18 @@ parse_exec(int argc, char **argv, struct cli *out)
 		case 'f':
 			o->restart_on_failure = true;
 			break;
+		case 'L':
+			n = strtol(optarg, &end, 10);
+			if (*end != '\0' || end == optarg || n < 0 ||
+			    n > EXEC_RESTART_LIMIT_MAX)
+				return usage_error(
+				    "--restart-limit: expected a "
+				    "number from 0 to 1000, got "
+				    "\"%s\"",
+				    optarg);
+			o->restart_limit = (unsigned)n;
+			limit_given = true;
+			break;
 		case 'C':
 			o->clear = true;
 			break;
@@ -336,10 +478,12 @@ parse_exec(int argc, char **argv, struct cli *out)
 			out->mode = CLI_DONE;
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return bad_option(ch, argv, opts);
 		}
 	}
+	if (limit_given && !o->restart_on_failure)
+		return usage_error(
+		    "%s--restart-limit needs --restart-on-failure", "");
 	if (optind >= argc)
 		return usage_error("%sexec needs a command: tend exec -- CMD "
 		                   "[ARG...]",
@@ -348,10 +492,25 @@ parse_exec(int argc, char **argv, struct cli *out)
 	return 0;
 }
 
+static int
+unknown_command(const char *word)
+{
+	static const char *const commands[] = {"serve", "run", "exec", "check",
+	    "status", "restart", "stop", "start", "build", "logs"};
+	const char *hint = cfg_suggest(word, commands, 4);
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "unknown command \"%.60s\"%s%s%s", word,
+	    hint ? "; did you mean \"" : "", hint ? hint : "",
+	    hint ? "\"?" : "");
+	return usage_error("%s", msg);
+}
+
 int
 cli_parse(int argc, char **argv, struct cli *out)
 {
 	memset(out, 0, sizeof(*out));
+	opterr = 0; /* bad_option says it in one line */
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
 		printf("tend %s\n", TEND_VERSION);
 		out->mode = CLI_DONE;
@@ -380,7 +539,7 @@ cli_parse(int argc, char **argv, struct cli *out)
 		return parse_config_flags(argc - 1, argv + 1, out);
 	}
 	if (argc >= 2 && argv[1][0] != '-')
-		return usage_error("unknown command \"%s\"", argv[1]);
+		return unknown_command(argv[1]);
 	out->mode = CLI_DEV;
 	return parse_config_flags(argc, argv, out);
 }

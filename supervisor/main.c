@@ -35,7 +35,7 @@ static int
 check(const char *file)
 {
 	struct cfg c;
-	char *json;
+	char *json, *env;
 
 	if (load_config(file, &c) == -1)
 		return 2;
@@ -43,6 +43,10 @@ check(const char *file)
 		fatal("cfg_to_json");
 	printf("%s\n", json);
 	free(json);
+	/* Where each variable comes from, as comments (NULL: none). */
+	if ((env = cfg_env_report(&c)) != NULL)
+		fputs(env, stdout);
+	free(env);
 	cfg_free(&c);
 	return 0;
 }
@@ -80,7 +84,9 @@ main(int argc, char **argv)
 		dev.serve = dev.sup.cfg.c_serve.s_enabled;
 		return dev_run(&dev);
 	case CLI_SERVE:
-		if (cfg_validate(&cli.cfg, &err) == -1) {
+		/* The current directory's .env, as beside a tend.json. */
+		if (cfg_validate(&cli.cfg, &err) == -1 ||
+		    cfg_env_merge(&cli.cfg, NULL, &err) == -1) {
 			cfg_err_format(&err, msg, sizeof(msg));
 			fprintf(stderr, "tend: %s\n", msg);
 			cfg_free(&cli.cfg);

@@ -135,6 +135,9 @@ start(struct xc *x)
 		log_warnx("running %s (changed: %s)", x->cmd, summary);
 	else if (x->watching || x->runs > 0)
 		log_warnx("running %s", x->cmd);
+	/* Started by a change: a new try, not the next of a crash loop. */
+	if (x->rerun || x->overflowed || !pathset_empty(&x->changes))
+		x->fast_fails = 0;
 	x->overflowed = false;
 	pathset_clear(&x->changes);
 	x->rerun = false;
@@ -157,20 +160,34 @@ on_backoff(struct ev_loop *loop, ev_timer *w, int revents)
 	start(x);
 }
 
-static void
+/*
+ * After a failure: restart with a backoff, or, after --restart-limit fast
+ * failures in a row, give up as a service does (sched.c): false.
+ */
+static bool
 restart_later(struct xc *x, const char *how)
 {
 	ev_tstamp up = ev_now(x->loop) - x->started;
 	double delay;
 
 	/* It stayed up a while: this is a new failure, not a crash loop. */
-	if (x->runs > 0 && up >= XC_BACKOFF_RESET)
+	if (x->runs > 0 && up >= XC_BACKOFF_RESET) {
 		x->backoff_s = XC_BACKOFF_MIN;
+		x->fast_fails = 0;
+	} else if (++x->fast_fails >= x->o->restart_limit &&
+	    x->o->restart_limit > 0) {
+		log_warnx("%s %s; %u failures in a row within %g s of "
+		          "starting: giving up (--restart-limit %u)",
+		    x->cmd, how, x->fast_fails, XC_BACKOFF_RESET,
+		    x->o->restart_limit);
+		return false;
+	}
 	delay = x->backoff_s;
 	x->backoff_s = delay * 2 > XC_BACKOFF_MAX ? XC_BACKOFF_MAX : delay * 2;
 	log_warnx("%s %s; restarting in %g s", x->cmd, how, delay);
 	ev_timer_set(&x->backoff, delay, 0.);
 	ev_timer_start(x->loop, &x->backoff);
+	return true;
 }
 
 void
@@ -194,7 +211,13 @@ xc_run_ended(struct xc *x)
 	describe(st, how, sizeof(how));
 	if (x->o->restart_on_failure && failed && !x->stop_sent &&
 	    !interrupted) {
-		restart_later(x, how);
+		if (restart_later(x, how))
+			return;
+		/* Given up: the last status, or the next change. */
+		if (!x->watching)
+			finish_with_status(x);
+		else
+			log_warnx("waiting for changes");
 		return;
 	}
 	if (!x->watching)

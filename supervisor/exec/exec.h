@@ -19,8 +19,17 @@ struct exec_opts {
 	int stop_signal; /* --stop-signal, default SIGTERM */
 	double stop_timeout; /* --stop-timeout, default 5 */
 	bool restart_on_failure;
+	/*
+	 * --restart-limit: failures in a row, each within 10 s of starting,
+	 * before tend gives up; as a service's restart_limit (default 5,
+	 * 0: never give up).
+	 */
+	unsigned restart_limit;
 	bool clear; /* --clear: clear the screen before each run */
 };
+
+#define EXEC_RESTART_LIMIT 5 /* config's CFG_RESTART_LIMIT */
+#define EXEC_RESTART_LIMIT_MAX 1000 /* config's CFG_MAX_RESTART_LIMIT */
 
 /*
  * Run o->argv until it ends (or, with --watch, until interrupted).

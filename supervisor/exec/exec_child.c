@@ -122,6 +122,8 @@ xc_start(struct xc *x)
 	/* The command is interactive: it gets our stdin, not /dev/null. */
 	r.stdin_fd = STDIN_FILENO;
 	ev_now_update(x->loop);
+	/* Before the spawn: one that fails is a failure within 10 s too. */
+	x->started = ev_now(x->loop);
 	if ((pid = spawn_start(&r)) == -1) {
 		log_warn("%s", x->o->argv[0]);
 		/* The shell's codes: 127 not found, 126 found, not runnable. */
@@ -135,7 +137,6 @@ xc_start(struct xc *x)
 	x->wstatus = 0;
 	x->stop_sent = x->kill_sent = false;
 	x->had_tty = false;
-	x->started = ev_now(x->loop);
 	/* Straight after spawn (ev.pod); 1: report stops too (Ctrl-Z). */
 	ev_child_init(&x->child, on_child, pid, 1);
 	ev_child_start(x->loop, &x->child);

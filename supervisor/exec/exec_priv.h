@@ -78,6 +78,7 @@ struct xc {
 	int exit_signo; /* or the signal it re-raises, 0 */
 	double backoff_s;
 	ev_timer backoff;
+	unsigned fast_fails; /* in a row, each within XC_BACKOFF_RESET */
 
 	/* --watch */
 	struct watch *watch;
