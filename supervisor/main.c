@@ -15,16 +15,26 @@
 #include "sup.h"
 #include "worker.h"
 
+/* Every mistake, one line each. */
+static void
+print_errors(const struct cfg_err *err)
+{
+	char msg[1024];
+
+	for (size_t i = 0; i < cfg_err_nlines(err); i++) {
+		cfg_err_line(err, i, msg, sizeof(msg));
+		fprintf(stderr, "tend: %s\n", msg);
+	}
+}
+
 static int
 load_config(const char *file, struct cfg *c)
 {
-	struct cfg_err err;
-	char msg[1024];
+	static struct cfg_err err; /* 16 KiB */
 
 	if (cfg_load_file(file, c, &err) == 0)
 		return 0;
-	cfg_err_format(&err, msg, sizeof(msg));
-	fprintf(stderr, "tend: %s\n", msg);
+	print_errors(&err);
 	return -1;
 }
 
@@ -48,9 +58,8 @@ int
 main(int argc, char **argv)
 {
 	static struct sup s; /* large and long-lived */
+	static struct cfg_err err; /* 16 KiB */
 	struct cli cli;
-	struct cfg_err err;
-	char msg[1024];
 	int rc;
 
 	if (argc >= 2 && strcmp(argv[1], "__worker") == 0)
@@ -84,8 +93,7 @@ main(int argc, char **argv)
 		break;
 	case CLI_SERVE:
 		if (cfg_validate(&cli.cfg, &err) == -1) {
-			cfg_err_format(&err, msg, sizeof(msg));
-			fprintf(stderr, "tend: %s\n", msg);
+			print_errors(&err);
 			cfg_free(&cli.cfg);
 			return 2;
 		}

@@ -271,8 +271,8 @@ sup_apply_pending_reload(struct sup *s)
 int
 sup_reload(struct sup *s)
 {
+	static struct cfg_err err; /* 16 KiB, one reload at a time */
 	struct cfg next;
-	struct cfg_err err;
 	char msg[1024];
 
 	if (s->stop.st != ST_RUNNING)
@@ -287,8 +287,10 @@ sup_reload(struct sup *s)
 		return 0;
 	}
 	if (cfg_load_file(s->cfg_file, &next, &err) == -1) {
-		cfg_err_format(&err, msg, sizeof(msg));
-		log_warnx("%s", msg);
+		for (size_t i = 0; i < cfg_err_nlines(&err); i++) {
+			cfg_err_line(&err, i, msg, sizeof(msg));
+			log_warnx("%s", msg);
+		}
 		log_warnx("keeping the running configuration");
 		return -1;
 	}
