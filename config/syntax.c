@@ -267,6 +267,11 @@ sx_string(struct sx *x, const char **body, size_t *bodylen)
 			return sx_fail(x, k,
 			    "invalid \\u escape: expected four hex digits");
 		k += 6;
+		/* JSON allows it; tend's strings end at a NUL (cJSON's too). */
+		if (u == 0)
+			return sx_fail(x, k - 6,
+			    "\\u0000 in a string: tend cannot hold a NUL "
+			    "character");
 		if (u >= 0xdc00 && u <= 0xdfff)
 			return sx_fail(x, k - 6,
 			    "invalid \\u escape: \\u%04x is the second half "

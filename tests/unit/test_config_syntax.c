@@ -142,6 +142,8 @@ Test(config_syntax, escapes_and_control_characters_in_strings)
 	syntax("{\"a\": \"\\ud800x\"}", 1, 8,
 	    "invalid \\u escape: \\ud800 starts a surrogate pair that no "
 	    "\\udc00-\\udfff ends");
+	syntax("{\"a\": \"x\\u0000\"}", 1, 9,
+	    "\\u0000 in a string: tend cannot hold a NUL character");
 	syntax("{\"a\": \"x\ty\"}", 1, 9,
 	    "the control character 0x09 in a string (write it as \\t)");
 	syntax("{\"a\": \"x\x01\"}", 1, 9,
