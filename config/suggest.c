@@ -63,13 +63,17 @@ const char *
 cfg_suggest(const char *word, const char *const *cands, size_t ncands)
 {
 	const char *best = NULL;
-	size_t bestd = (size_t)-1, i;
+	size_t bestd = (size_t)-1, i, wlen = strlen(word);
 
 	for (i = 0; i < ncands; i++) {
 		size_t len = strlen(cands[i]);
 		size_t limit = len / 3 > 1 ? len / 3 : 1;
-		size_t dist = cfg_distance(word, cands[i]);
+		size_t dist;
 
+		/* The distance is at least the difference in length. */
+		if ((wlen > len ? wlen - len : len - wlen) > limit)
+			continue;
+		dist = cfg_distance(word, cands[i]);
 		if (dist <= limit && dist < bestd) {
 			best = cands[i];
 			bestd = dist;
