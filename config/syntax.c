@@ -81,13 +81,14 @@ static void
 sx_token(const struct sx *x, size_t at, char *buf, size_t size)
 {
 	const char *s = x->t + at;
-	unsigned char c = (unsigned char)*s;
+	unsigned char c;
 	size_t n = 0;
 
 	if (at >= x->len) {
 		snprintf(buf, size, "the end of the file");
 		return;
 	}
+	c = (unsigned char)*s;
 	if (c == '\'') {
 		/* A single-quoted string, to its end on this line. */
 		for (n = 1; at + n < x->len && s[n] != '\n' && s[n] != '\'';)
