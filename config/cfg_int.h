@@ -29,10 +29,16 @@
 #define CFG_READY_TIMEOUT 30.0
 #define CFG_READY_INTERVAL 0.1
 
-/* errors.c: the error sink. The path lives in err->e_path itself. */
+/*
+ * errors.c: the error sink. The path being read lives in err->e_at; each
+ * mistake recorded takes a copy of it, and reading goes on: a function
+ * that fails returns -1 after recording, and its caller skips that value.
+ */
 void cfg_err_clear(struct cfg_err *err, const char *file);
+int cfg_err_add(struct cfg_err *err, int line, int col, const char *msg);
 int cfg_errf(struct cfg_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+bool cfg_err_full(const struct cfg_err *err);
 size_t cfg_path_push(struct cfg_err *err, const char *key);
 size_t cfg_path_index(struct cfg_err *err, size_t i);
 void cfg_path_pop(struct cfg_err *err, size_t mark);
@@ -43,7 +49,8 @@ void cfg_json_desc(const cJSON *v, char *buf, size_t size);
 size_t cfg_distance(const char *a, const char *b);
 const char *cfg_suggest(
     const char *word, const char *const *cands, size_t ncands);
-const char *cfg_dup_key(const cJSON *obj);
+unsigned char *cfg_repeats(const cJSON *obj, struct cfg_err *err);
+bool cfg_repeat(const unsigned char *repeats, size_t i);
 
 /* comments.c: blank comments in place; -1 and *bad on an open comment. */
 int cfg_strip_comments(char *buf, size_t len, size_t *bad);
@@ -53,11 +60,29 @@ int cfg_read_file(
     const char *file, char **out, size_t *outlen, struct cfg_err *err);
 cJSON *cfg_parse_text(const char *buf, size_t len, struct cfg_err *err);
 
-/* validate.c: cfg_validate without resetting err (keeps e_file). */
-int cfg_validate_into(const struct cfg *c, struct cfg_err *err);
+/*
+ * syntax.c: is text[0..len) one JSON value (RFC 8259)? If not, *at is
+ * the offset of the first mistake and msg says what was expected there.
+ */
+bool cfg_json_check(
+    const char *text, size_t len, size_t *at, char *msg, size_t size);
 
-/* getters.c: each returns 0, or -1 with err filled at the current path. */
-int cfg_get_object(const cJSON *v, struct cfg_err *err);
+/*
+ * validate.c: cfg_validate without resetting err (keeps e_file). With
+ * fields false only what spans jobs (names, after, cycles): the loader
+ * has checked each value where it read it.
+ */
+void cfg_validate_into(const struct cfg *c, bool fields, struct cfg_err *err);
+/* A job's cwd, at the current path: an existing directory, or NULL. */
+int cfg_check_cwd(const char *cwd, struct cfg_err *err);
+
+/*
+ * getters.c: each returns 0, or -1 with a mistake recorded at the current
+ * path. cfg_get_object also reports repeated keys and gives the members
+ * to skip (cfg_repeats; free it).
+ */
+int cfg_get_object(
+    const cJSON *v, unsigned char **repeats, struct cfg_err *err);
 int cfg_key_index(const cJSON *item, const char *const *keys, size_t nkeys,
     struct cfg_err *err);
 int cfg_get_string(
@@ -85,8 +110,8 @@ bool cfg_job_name_ok(const char *name);
 bool cfg_env_name_ok(const char *name, size_t len);
 void cfg_env_from_free(struct cfg_job *j);
 
-/* load_job.c */
-int cfg_load_jobs(const cJSON *jobs, struct cfg *c, struct cfg_err *err);
+/* load_job.c: every member of "jobs" becomes a job, even a wrong one. */
+void cfg_load_jobs(const cJSON *jobs, struct cfg *c, struct cfg_err *err);
 
 /*
  * load_ready.c: a job's "ready" object, read (at the path "...ready") or,

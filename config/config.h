@@ -121,6 +121,21 @@ struct cfg {
 	bool c_dotenv; /* read the .env beside the config; default true */
 };
 
+/* Mistakes a struct cfg_err keeps; past this they are only counted. */
+#define CFG_MAX_ERRORS 20
+
+struct cfg_err_item {
+	char i_path[256];
+	char i_msg[512];
+	int i_line;
+	int i_col;
+};
+
+/*
+ * Every mistake found, in the order found: one per wrong value, so a file
+ * with five independent mistakes gives five. The fields up to e_col are
+ * the first of them (e_list[0] again), for a caller that shows one.
+ */
 struct cfg_err {
 	char e_file[256];
 	char e_path[256]; /* "jobs.site.cmd", "" for the document */
@@ -128,6 +143,9 @@ struct cfg_err {
 	    e_msg[512]; /* "expected a string or an array of strings, got 42" */
 	int e_line; /* 1-based; 0 when not a syntax error */
 	int e_col;
+	size_t e_count; /* mistakes found; 0 after a success */
+	struct cfg_err_item e_list[CFG_MAX_ERRORS]; /* the first ones */
+	char e_at[256]; /* config/'s own: the path being read */
 };
 
 /* Fill c with the defaults of an empty document (serve enabled, no jobs). */
@@ -137,7 +155,9 @@ void cfg_init(struct cfg *c);
  * Read, strip comments, parse and validate file into c, then merge the
  * .env and env_file files beside it (cfg_env_merge). Returns 0, or -1
  * with err filled (and c left empty: nothing to free). A missing file is an
- * error too (e_path "" and the strerror text).
+ * error too (e_path "" and the strerror text). A syntax error is the only
+ * mistake reported; otherwise every value is checked and each wrong one is
+ * a mistake of its own. A job's cwd must be an existing directory.
  */
 int cfg_load_file(const char *file, struct cfg *c, struct cfg_err *err);
 
@@ -168,7 +188,7 @@ char *cfg_env_report(const struct cfg *c); /* free() it */
 
 /*
  * Validate a configuration built in code (the CLI's `tend serve` flags):
- * addresses, job names, `after` references, cycles. Same error shape.
+ * addresses, job names, cwd, `after` references, cycles. Same error shape.
  */
 int cfg_validate(const struct cfg *c, struct cfg_err *err);
 
@@ -177,8 +197,16 @@ struct cfg_job *cfg_add_job(struct cfg *c, const char *name, const char *cmd);
 
 void cfg_free(struct cfg *c);
 
-/* "file:line:col: path: msg" or "file: path: msg" into buf. */
+/* "file:line:col: path: msg" or "file: path: msg" into buf: the first. */
 void cfg_err_format(const struct cfg_err *err, char *buf, size_t size);
+
+/*
+ * Every mistake as lines of cfg_err_format's form: one per kept mistake,
+ * then "file: and N more mistakes" when some were only counted. Print
+ * lines 0 .. cfg_err_nlines() - 1.
+ */
+size_t cfg_err_nlines(const struct cfg_err *err);
+void cfg_err_line(const struct cfg_err *err, size_t i, char *buf, size_t size);
 
 /* The normalised config as indented JSON (every default spelled out). */
 char *cfg_to_json(const struct cfg *c); /* free() it */

@@ -25,16 +25,17 @@ cfg_expected(struct cfg_err *err, const char *what, const cJSON *v)
 	return cfg_errf(err, "expected %s, got %s", what, got);
 }
 
-/* An object whose keys are all distinct; keys are checked one by one. */
+/*
+ * An object; keys that repeat are reported (each once) and marked in
+ * *repeats for the caller to skip, so that the rest is still checked.
+ */
 int
-cfg_get_object(const cJSON *v, struct cfg_err *err)
+cfg_get_object(const cJSON *v, unsigned char **repeats, struct cfg_err *err)
 {
-	const char *dup;
-
+	*repeats = NULL;
 	if (!cJSON_IsObject(v))
 		return cfg_expected(err, "an object", v);
-	if ((dup = cfg_dup_key(v)) != NULL)
-		return cfg_errf(err, "duplicate key \"%.200s\"", dup);
+	*repeats = cfg_repeats(v, err);
 	return 0;
 }
 
@@ -53,6 +54,9 @@ cfg_key_index(const cJSON *item, const char *const *keys, size_t nkeys,
 	for (i = 0; i < nkeys; i++)
 		if (strcmp(key, keys[i]) == 0)
 			return (int)i;
+	/* Past the messages kept, only the count matters. */
+	if (cfg_err_full(err))
+		return cfg_errf(err, "unknown key");
 	if ((near = cfg_suggest(key, keys, nkeys)) != NULL)
 		return cfg_errf(err,
 		    "unknown key \"%.200s\"; did you mean \"%s\"?", key, near);

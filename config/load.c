@@ -3,8 +3,9 @@
  * config/load.c
  * tend.json from text to struct cfg: the top level and the "serve",
  * "watch", "shutdown" and "output" sections (jobs are load_job.c). Everything
- * is checked before anything is returned; the first mistake is the error, and
- * the caller's struct is only written on success.
+ * is checked before anything is returned, and every mistake is reported: a
+ * wrong value is skipped and the rest is read. The caller's struct is only
+ * written on success.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,27 +84,44 @@ cfg_load_serve_field(
 	return cfg_errf(err, "internal error: key %d", key);
 }
 
-static int
+/*
+ * Each section's members one by one: an unknown key or a wrong value is a
+ * mistake recorded, and the next member is read all the same.
+ */
+static void
 cfg_load_serve(const cJSON *obj, struct cfg_serve *s, struct cfg_err *err)
 {
+	unsigned char *rep;
 	const cJSON *it;
-	size_t mark;
+	bool udp_wrong = false;
+	size_t mark, i = 0;
 	int key;
 
-	if (cfg_get_object(obj, err) < 0)
-		return -1;
+	if (cfg_get_object(obj, &rep, err) < 0)
+		return;
 	s->s_enabled = true;
 	cJSON_ArrayForEach(it, obj)
 	{
-		if ((key = cfg_key_index(it, cfg_serve_keys,
+		if (cfg_repeat(rep, i++) ||
+		    (key = cfg_key_index(it, cfg_serve_keys,
 		         CFG_NELEM(cfg_serve_keys), err)) < 0)
-			return -1;
+			continue;
 		mark = cfg_path_push(err, it->string);
-		if (cfg_load_serve_field(it, key, s, err) < 0)
-			return -1;
+		if (cfg_load_serve_field(it, key, s, err) < 0 && key == S_UDP)
+			udp_wrong = true;
 		cfg_path_pop(err, mark);
 	}
-	return 0;
+	free(rep);
+	/*
+	 * Records only come in on the UDP port: a log without it is a typo.
+	 * A udp that was there but wrong is its own mistake, not this one.
+	 */
+	if (s->s_udp_log != NULL && s->s_udp == NULL && !udp_wrong) {
+		mark = cfg_path_push(err, "udp_log");
+		cfg_errf(
+		    err, "needs serve.udp (the port whose records it logs)");
+		cfg_path_pop(err, mark);
+	}
 }
 
 static int
@@ -124,72 +142,74 @@ cfg_load_debounce(const cJSON *v, unsigned *out, struct cfg_err *err)
 	return 0;
 }
 
-static int
+static void
 cfg_load_watch(const cJSON *obj, struct cfg *c, struct cfg_err *err)
 {
+	unsigned char *rep;
 	const cJSON *it;
-	size_t mark;
-	int key, rc;
+	size_t mark, i = 0;
+	int key;
 
-	if (cfg_get_object(obj, err) < 0)
-		return -1;
+	if (cfg_get_object(obj, &rep, err) < 0)
+		return;
 	cJSON_ArrayForEach(it, obj)
 	{
-		if ((key = cfg_key_index(it, cfg_watch_keys,
+		if (cfg_repeat(rep, i++) ||
+		    (key = cfg_key_index(it, cfg_watch_keys,
 		         CFG_NELEM(cfg_watch_keys), err)) < 0)
-			return -1;
+			continue;
 		mark = cfg_path_push(err, it->string);
 		if (key == W_DEBOUNCE)
-			rc = cfg_load_debounce(it, &c->c_debounce_ms, err);
+			cfg_load_debounce(it, &c->c_debounce_ms, err);
 		else
-			rc = cfg_get_strv(it, &c->c_ignore, err);
-		if (rc < 0)
-			return -1;
+			cfg_get_strv(it, &c->c_ignore, err);
 		cfg_path_pop(err, mark);
 	}
-	return 0;
+	free(rep);
 }
 
-static int
+static void
 cfg_load_shutdown(const cJSON *obj, struct cfg *c, struct cfg_err *err)
 {
+	unsigned char *rep;
 	const cJSON *it;
-	size_t mark;
+	size_t mark, i = 0;
 
-	if (cfg_get_object(obj, err) < 0)
-		return -1;
+	if (cfg_get_object(obj, &rep, err) < 0)
+		return;
 	cJSON_ArrayForEach(it, obj)
 	{
-		if (cfg_key_index(it, cfg_shutdown_keys,
+		if (cfg_repeat(rep, i++) ||
+		    cfg_key_index(it, cfg_shutdown_keys,
 		        CFG_NELEM(cfg_shutdown_keys), err) < 0)
-			return -1;
+			continue;
 		mark = cfg_path_push(err, it->string);
-		if (cfg_get_seconds(it, &c->c_grace, err) < 0)
-			return -1;
+		cfg_get_seconds(it, &c->c_grace, err);
 		cfg_path_pop(err, mark);
 	}
-	return 0;
+	free(rep);
 }
 
-static int
+static void
 cfg_load_output(const cJSON *obj, struct cfg *c, struct cfg_err *err)
 {
+	unsigned char *rep;
 	const cJSON *it;
-	size_t mark;
+	size_t mark, i = 0;
 
-	if (cfg_get_object(obj, err) < 0)
-		return -1;
+	if (cfg_get_object(obj, &rep, err) < 0)
+		return;
 	cJSON_ArrayForEach(it, obj)
 	{
-		if (cfg_key_index(it, cfg_output_keys,
+		if (cfg_repeat(rep, i++) ||
+		    cfg_key_index(it, cfg_output_keys,
 		        CFG_NELEM(cfg_output_keys), err) < 0)
-			return -1;
+			continue;
 		mark = cfg_path_push(err, it->string);
-		if (cfg_get_bool(it, &c->c_timestamps, err) < 0)
-			return -1;
+		cfg_get_bool(it, &c->c_timestamps, err);
 		cfg_path_pop(err, mark);
 	}
-	return 0;
+	free(rep);
 }
 
 /*
@@ -230,62 +250,63 @@ cfg_resolve_logs(struct cfg *c, const char *file, struct cfg_err *err)
 	return 0;
 }
 
-static int
+/* Not an object at the top: nothing below it can be read. */
+static void
 cfg_load_top(const cJSON *root, struct cfg *c, struct cfg_err *err)
 {
+	unsigned char *rep;
 	const cJSON *it;
 	char got[80];
-	size_t mark;
-	int key, rc = 0;
+	size_t mark, i = 0;
+	int key;
 
 	if (!cJSON_IsObject(root)) {
 		cfg_json_desc(root, got, sizeof(got));
-		return cfg_errf(
+		cfg_errf(
 		    err, "expected an object at the top level, got %s", got);
+		return;
 	}
-	if (cfg_get_object(root, err) < 0)
-		return -1;
+	if (cfg_get_object(root, &rep, err) < 0)
+		return;
 	/* Without a "serve" section there is nothing to serve (tend run). */
 	c->c_serve.s_enabled = false;
 	cJSON_ArrayForEach(it, root)
 	{
-		if ((key = cfg_key_index(
+		if (cfg_repeat(rep, i++) ||
+		    (key = cfg_key_index(
 		         it, cfg_top_keys, CFG_NELEM(cfg_top_keys), err)) < 0)
-			return -1;
+			continue;
 		mark = cfg_path_push(err, it->string);
 		switch (key) {
 		case T_SCHEMA:
 			/* For editors only; any string will do. */
 			if (!cJSON_IsString(it)) {
 				cfg_json_desc(it, got, sizeof(got));
-				rc = cfg_errf(
-				    err, "expected a string, got %s", got);
+				cfg_errf(err, "expected a string, got %s", got);
 			}
 			break;
 		case T_JOBS:
-			rc = cfg_load_jobs(it, c, err);
+			cfg_load_jobs(it, c, err);
 			break;
 		case T_SERVE:
-			rc = cfg_load_serve(it, &c->c_serve, err);
+			cfg_load_serve(it, &c->c_serve, err);
 			break;
 		case T_WATCH:
-			rc = cfg_load_watch(it, c, err);
+			cfg_load_watch(it, c, err);
 			break;
 		case T_SHUTDOWN:
-			rc = cfg_load_shutdown(it, c, err);
+			cfg_load_shutdown(it, c, err);
 			break;
 		case T_OUTPUT:
-			rc = cfg_load_output(it, c, err);
+			cfg_load_output(it, c, err);
 			break;
 		case T_DOTENV:
-			rc = cfg_get_bool(it, &c->c_dotenv, err);
+			cfg_get_bool(it, &c->c_dotenv, err);
 			break;
 		}
-		if (rc < 0)
-			return -1;
 		cfg_path_pop(err, mark);
 	}
-	return 0;
+	free(rep);
 }
 
 int
@@ -308,11 +329,12 @@ cfg_load_buf(const char *file, const char *buf, size_t len, struct cfg *c,
 		cfg_errf(err, "out of memory");
 		goto fail;
 	}
-	if (cfg_load_top(root, &tmp, err) < 0 ||
-	    cfg_resolve_logs(&tmp, file, err) < 0)
-		goto fail;
+	cfg_load_top(root, &tmp, err);
+	if (err->e_count == 0)
+		cfg_resolve_logs(&tmp, file, err);
 	/* References and cycles need every job; same checks as the CLI's. */
-	if (cfg_validate_into(&tmp, err) < 0)
+	cfg_validate_into(&tmp, false, err);
+	if (err->e_count > 0)
 		goto fail;
 	cJSON_Delete(root);
 	*c = tmp;

@@ -66,8 +66,7 @@ read_env(const char *path, bool missing_ok, struct cfg_dotenv *d,
 	free(buf);
 	if (rc < 0) {
 		cfg_err_clear(err, path);
-		err->e_line = (int)de.line;
-		cfg_errf(err, "%s", de.msg);
+		cfg_err_add(err, (int)de.line, 0, de.msg);
 		return -2;
 	}
 	return 0;

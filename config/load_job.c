@@ -2,8 +2,9 @@
 /*
  * config/load_job.c
  * The "jobs" section: one struct cfg_job per member, in file order, every
- * field checked where it is read. References between jobs (after, cycles)
- * need all the names and are checked afterwards by validate.c.
+ * field checked where it is read, each wrong one a mistake of its own.
+ * References between jobs (after, cycles) need all the names and are
+ * checked afterwards by validate.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,16 +85,17 @@ cfg_load_cmd(const cJSON *v, struct cfg_job *j, struct cfg_err *err)
 	return 0;
 }
 
-/* {"NAME": "value"} -> "NAME=value", in file order. */
+/* {"NAME": "value"} -> "NAME=value", in file order; each entry alone. */
 static int
 cfg_load_env(const cJSON *v, struct cfg_job *j, struct cfg_err *err)
 {
+	unsigned char *rep;
 	const cJSON *it;
 	char *kv;
-	size_t mark;
-	int rc;
+	size_t mark, i = 0;
+	int rc = 0;
 
-	if (cfg_get_object(v, err) < 0)
+	if (cfg_get_object(v, &rep, err) < 0)
 		return -1;
 	cfg_strv_free(&j->j_env);
 	cfg_strv_free(&j->j_env_own);
@@ -101,30 +103,33 @@ cfg_load_env(const cJSON *v, struct cfg_job *j, struct cfg_err *err)
 	{
 		const char *k = it->string ? it->string : "";
 
+		if (cfg_repeat(rep, i++))
+			continue;
 		mark = cfg_path_push(err, k);
-		if (!cfg_env_name_ok(k, strlen(k)))
-			return cfg_errf(err,
+		if (!cfg_env_name_ok(k, strlen(k))) {
+			rc = cfg_errf(err,
 			    "invalid environment variable name: expected "
 			    "letters, digits and '_', not starting with a "
 			    "digit");
-		if (!cJSON_IsString(it)) {
+		} else if (!cJSON_IsString(it)) {
 			char got[80];
 
 			cfg_json_desc(it, got, sizeof(got));
-			return cfg_errf(err, "expected a string, got %s", got);
+			rc = cfg_errf(err, "expected a string, got %s", got);
+		} else if (asprintf(&kv, "%s=%s", k, it->valuestring) < 0) {
+			rc = cfg_errf(err, "out of memory");
+		} else {
+			/* j_env is "env" alone until cfg_env_merge adds the
+			 * files. */
+			if (cfg_strv_push(&j->j_env, kv) < 0 ||
+			    cfg_strv_push(&j->j_env_own, kv) < 0)
+				rc = cfg_errf(err, "out of memory");
+			free(kv);
 		}
-		if (asprintf(&kv, "%s=%s", k, it->valuestring) < 0)
-			return cfg_errf(err, "out of memory");
-		/* j_env is "env" alone until cfg_env_merge adds the files. */
-		rc = cfg_strv_push(&j->j_env, kv);
-		if (rc == 0)
-			rc = cfg_strv_push(&j->j_env_own, kv);
-		free(kv);
-		if (rc < 0)
-			return cfg_errf(err, "out of memory");
 		cfg_path_pop(err, mark);
 	}
-	return 0;
+	free(rep);
+	return rc;
 }
 
 /* One path or a list of them, read by cfg_env_merge. */
@@ -148,9 +153,12 @@ cfg_load_env_file(const cJSON *v, struct cfg_job *j, struct cfg_err *err)
 	return 0;
 }
 
-/* Values read before "kind" is known; defaults depend on the kind. */
+/*
+ * Values read before "kind" is known; defaults depend on the kind. A kind
+ * that was wrong leaves the kind unknown: no check that needs it is made.
+ */
 struct cfg_job_set {
-	bool cmd, on_busy, stop_signal, restart;
+	bool cmd, on_busy, stop_signal, restart, kind_wrong;
 	int v_on_busy, v_stop_signal, v_restart;
 };
 
@@ -165,12 +173,16 @@ cfg_load_field(const cJSON *it, int key, struct cfg_job *j,
 		set->cmd = true;
 		return cfg_load_cmd(it, j, err);
 	case K_KIND:
-		if (cfg_get_enum(it, cfg_kind_names, 2, &kind, err) < 0)
+		if (cfg_get_enum(it, cfg_kind_names, 2, &kind, err) < 0) {
+			set->kind_wrong = true;
 			return -1;
+		}
 		j->j_kind = kind == 1 ? JOB_SERVICE : JOB_TASK;
 		return 0;
 	case K_CWD:
-		return cfg_get_string(it, true, &j->j_cwd, err);
+		if (cfg_get_string(it, true, &j->j_cwd, err) < 0)
+			return -1;
+		return cfg_check_cwd(j->j_cwd, err);
 	case K_ENV:
 		return cfg_load_env(it, j, err);
 	case K_ENV_FILE:
@@ -208,33 +220,47 @@ cfg_load_field(const cJSON *it, int key, struct cfg_job *j,
 	return cfg_errf(err, "internal error: key %d", key);
 }
 
-/* err->e_path is "jobs.NAME" on entry. */
-static int
+/*
+ * err->e_at is "jobs.NAME" on entry. The job exists from here on, even
+ * when obj is no object, so that jobs naming it in "after" do not report
+ * a second mistake.
+ */
+static void
 cfg_load_job(const cJSON *obj, struct cfg *c, struct cfg_err *err)
 {
 	struct cfg_job_set set;
 	struct cfg_job *j;
+	unsigned char *rep;
 	const cJSON *it;
-	size_t mark;
+	size_t mark, i = 0;
 	int key;
 
-	if (cfg_get_object(obj, err) < 0)
-		return -1;
-	if ((j = cfg_job_new(c, obj->string)) == NULL)
-		return cfg_errf(err, "out of memory");
+	if ((j = cfg_job_new(c, obj->string ? obj->string : "")) == NULL) {
+		cfg_errf(err, "out of memory");
+		return;
+	}
+	if (cfg_get_object(obj, &rep, err) < 0)
+		return;
 	memset(&set, 0, sizeof(set));
 	cJSON_ArrayForEach(it, obj)
 	{
+		if (cfg_repeat(rep, i++))
+			continue;
 		if ((key = cfg_key_index(
-		         it, cfg_job_keys, CFG_NELEM(cfg_job_keys), err)) < 0)
-			return -1;
+		         it, cfg_job_keys, CFG_NELEM(cfg_job_keys), err)) < 0) {
+			/* "CMD": the hint is the message; no "missing". */
+			if (cfg_suggest(it->string, cfg_job_keys,
+			        CFG_NELEM(cfg_job_keys)) == cfg_job_keys[K_CMD])
+				set.cmd = true;
+			continue;
+		}
 		mark = cfg_path_push(err, it->string);
-		if (cfg_load_field(it, key, j, &set, err) < 0)
-			return -1;
+		cfg_load_field(it, key, j, &set, err);
 		cfg_path_pop(err, mark);
 	}
+	free(rep);
 	if (!set.cmd)
-		return cfg_errf(err, "missing required key \"cmd\"");
+		cfg_errf(err, "missing required key \"cmd\"");
 
 	cfg_job_defaults(j);
 	if (set.on_busy)
@@ -243,36 +269,39 @@ cfg_load_job(const cJSON *obj, struct cfg *c, struct cfg_err *err)
 		j->j_stop_signal = set.v_stop_signal;
 	if (set.restart)
 		j->j_restart = (enum cfg_restart)set.v_restart;
-	if (j->j_kind == JOB_TASK && j->j_restart != RESTART_NEVER) {
-		cfg_path_push(err, "restart");
-		return cfg_errf(err,
+	if (j->j_kind == JOB_TASK && j->j_restart != RESTART_NEVER &&
+	    !set.kind_wrong) {
+		mark = cfg_path_push(err, "restart");
+		cfg_errf(err,
 		    "expected \"never\" for a task (only a \"service\" "
 		    "restarts), got \"%s\"",
 		    cfg_restart_names[j->j_restart]);
+		cfg_path_pop(err, mark);
 	}
-	return 0;
 }
 
-int
+void
 cfg_load_jobs(const cJSON *jobs, struct cfg *c, struct cfg_err *err)
 {
+	unsigned char *rep;
 	const cJSON *it;
-	size_t mark;
+	size_t mark, i = 0;
 
-	if (cfg_get_object(jobs, err) < 0)
-		return -1;
+	if (cfg_get_object(jobs, &rep, err) < 0)
+		return;
 	cJSON_ArrayForEach(it, jobs)
 	{
+		if (cfg_repeat(rep, i++))
+			continue;
 		/* A bad name is reported at "jobs": it may be long or odd. */
 		if (!cfg_job_name_ok(it->string))
-			return cfg_errf(err,
+			cfg_errf(err,
 			    "invalid job name \"%.80s\": expected 1 to %d "
 			    "letters, digits, '_', '.' or '-'",
 			    it->string ? it->string : "", CFG_MAX_JOB_NAME);
-		mark = cfg_path_push(err, it->string);
-		if (cfg_load_job(it, c, err) < 0)
-			return -1;
+		mark = cfg_path_push(err, it->string ? it->string : "");
+		cfg_load_job(it, c, err);
 		cfg_path_pop(err, mark);
 	}
-	return 0;
+	free(rep);
 }

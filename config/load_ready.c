@@ -309,18 +309,21 @@ cfg_load_timing(const cJSON *v, double *out, struct cfg_err *err)
 }
 
 /*
- * err->e_path ends in "ready". null is "no probe", which is also how
+ * err->e_at ends in "ready". null is "no probe", which is also how
  * cfg_to_json prints READY_NONE. Everything read lands in r at once, so
- * that cfg_free releases it when a later key is wrong.
+ * that cfg_free releases it when a later key is wrong. Each wrong member
+ * is a mistake of its own.
  */
 int
 cfg_load_ready(const cJSON *v, struct cfg_ready *r, struct cfg_err *err)
 {
 	const char *probe = NULL;
+	bool misspelt = false;
+	unsigned char *rep;
 	const cJSON *it;
 	char got[80];
-	size_t mark;
-	int key, rc;
+	size_t mark, i = 0;
+	int key, rc = 0;
 
 	if (cJSON_IsNull(v)) {
 		free(r->r_target);
@@ -335,66 +338,84 @@ cfg_load_ready(const cJSON *v, struct cfg_ready *r, struct cfg_err *err)
 		    ", or null, got %s",
 		    got);
 	}
-	if (cfg_get_object(v, err) < 0)
+	if (cfg_get_object(v, &rep, err) < 0)
 		return -1;
 	cJSON_ArrayForEach(it, v)
 	{
+		if (cfg_repeat(rep, i++))
+			continue;
 		if ((key = cfg_key_index(it, cfg_ready_keys,
-		         CFG_NELEM(cfg_ready_keys), err)) < 0)
-			return -1;
+		         CFG_NELEM(cfg_ready_keys), err)) < 0) {
+			const char *near = cfg_suggest(it->string,
+			    cfg_ready_keys, CFG_NELEM(cfg_ready_keys));
+			/* "tpc": the hint is the message; no "got none". */
+			for (int k = RK_TCP; k <= RK_NOTIFY; k++)
+				misspelt |= near == cfg_ready_keys[k];
+			rc = -1;
+			continue;
+		}
 		/* A second probe is reported where both are visible. */
-		if (key <= RK_NOTIFY && probe != NULL)
-			return cfg_errf(err,
+		if (key <= RK_NOTIFY && probe != NULL) {
+			rc = cfg_errf(err,
 			    "expected exactly one of " CFG_PROBES
 			    ", got both \"%s\" and \"%s\"",
 			    probe, it->string);
+			continue;
+		}
 		mark = cfg_path_push(err, it->string);
-		if (key == RK_TIMEOUT)
-			rc = cfg_load_timing(it, &r->r_timeout, err);
-		else if (key == RK_INTERVAL)
-			rc = cfg_load_timing(it, &r->r_interval, err);
-		else {
+		if (key == RK_TIMEOUT) {
+			if (cfg_load_timing(it, &r->r_timeout, err) < 0)
+				rc = -1;
+		} else if (key == RK_INTERVAL) {
+			if (cfg_load_timing(it, &r->r_interval, err) < 0)
+				rc = -1;
+		} else {
 			probe = it->string;
 			r->r_kind = (enum cfg_ready_kind)(key + READY_TCP);
-			rc = cfg_load_probe(it, r->r_kind, &r->r_target, err);
+			if (cfg_load_probe(it, r->r_kind, &r->r_target, err) <
+			    0)
+				rc = -1;
 		}
-		if (rc < 0)
-			return -1;
 		cfg_path_pop(err, mark);
 	}
-	if (probe == NULL)
-		return cfg_errf(
+	free(rep);
+	if (probe == NULL && !misspelt)
+		rc = cfg_errf(
 		    err, "expected exactly one of " CFG_PROBES ", got none");
-	return 0;
+	return rc;
 }
 
-/* The same rules for a struct built in code; err->e_path is "jobs.NAME". */
+/*
+ * The same rules for a struct built in code; err->e_at is "jobs.NAME".
+ * Each wrong value is a mistake of its own.
+ */
 int
 cfg_check_ready(const struct cfg_ready *r, struct cfg_err *err)
 {
 	size_t mark, inner;
+	int rc = 0;
 
 	if (r->r_kind == READY_NONE)
 		return 0;
 	mark = cfg_path_push(err, "ready");
-	if ((int)r->r_kind < 0 || r->r_kind > READY_NOTIFY)
-		return cfg_errf(err,
+	if ((int)r->r_kind < 0 || r->r_kind > READY_NOTIFY) {
+		rc = cfg_errf(err,
 		    "expected exactly one of " CFG_PROBES ", got kind %d",
 		    (int)r->r_kind);
-	if (r->r_kind != READY_NOTIFY) {
+	} else if (r->r_kind != READY_NOTIFY) {
 		inner = cfg_path_push(err, cfg_ready_names[r->r_kind]);
 		if (cfg_check_target(r->r_kind, r->r_target, err) < 0)
-			return -1;
+			rc = -1;
 		cfg_path_pop(err, inner);
 	}
 	inner = cfg_path_push(err, "timeout");
 	if (cfg_check_positive(r->r_timeout, err) < 0)
-		return -1;
+		rc = -1;
 	cfg_path_pop(err, inner);
 	inner = cfg_path_push(err, "interval");
 	if (cfg_check_positive(r->r_interval, err) < 0)
-		return -1;
+		rc = -1;
 	cfg_path_pop(err, inner);
 	cfg_path_pop(err, mark);
-	return 0;
+	return rc;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * config/parse.c
- * From a file name to a cJSON tree: read with a size cap, blank comments,
- * parse, and turn a parse failure into line:column. Nothing here knows
- * what tend.json means; that is load.c.
+ * From a file name to a cJSON tree: read with a size cap, check UTF-8,
+ * blank comments, check the grammar (syntax.c) and parse; a mistake is
+ * given as line:column. Nothing here knows what tend.json means; that is
+ * load.c.
  */
 #include <sys/types.h>
 
@@ -77,20 +78,18 @@ fail:
 static int
 cfg_syntax(struct cfg_err *err, const char *buf, size_t off, const char *msg)
 {
+	int line = 1, col = 1;
 	size_t i;
 
-	err->e_line = 1;
-	err->e_col = 1;
 	for (i = 0; i < off; i++) {
 		if (buf[i] == '\n') {
-			err->e_line++;
-			err->e_col = 1;
+			line++;
+			col = 1;
 		} else {
-			err->e_col++;
+			col++;
 		}
 	}
-	err->e_path[0] = '\0';
-	return cfg_errf(err, "%s", msg);
+	return cfg_err_add(err, line, col, msg);
 }
 
 /*
@@ -133,40 +132,6 @@ utf8_bad(const unsigned char *s, size_t len)
 }
 
 /*
- * The offset of the first comma that only whitespace separates from a
- * closing '}' or ']' (comments are blank by now), outside strings; len if
- * none. JSON allows no trailing comma, JavaScript does: the commonest
- * slip, and cJSON reports it a byte or two past the comma.
- */
-static size_t
-trailing_comma(const char *t, size_t len, char *closer)
-{
-	bool in_str = false;
-
-	for (size_t i = 0; i < len; i++) {
-		if (in_str) {
-			if (t[i] == '\\')
-				i++;
-			else if (t[i] == '"')
-				in_str = false;
-			continue;
-		}
-		if (t[i] == '"') {
-			in_str = true;
-		} else if (t[i] == ',') {
-			size_t k = i + 1;
-			while (k < len && (unsigned char)t[k] <= ' ')
-				k++;
-			if (k < len && (t[k] == '}' || t[k] == ']')) {
-				*closer = t[k];
-				return i;
-			}
-		}
-	}
-	return len;
-}
-
-/*
  * Parse buf[0..len) into a tree the caller deletes, or NULL with err
  * filled. cJSON_ParseWithLengthOpts with require_null_terminated wants
  * the terminating NUL inside the length, hence len + 1 on a copy.
@@ -176,8 +141,8 @@ cfg_parse_text(const char *buf, size_t len, struct cfg_err *err)
 {
 	const char *end = NULL, *nul;
 	cJSON *root;
-	size_t bad, i, off, comma;
-	char *text, closer = 0;
+	size_t bad, i, off;
+	char *text, msg[256];
 
 	if (len > CFG_MAX_FILE) {
 		cfg_errf(err, "file too large (more than 1 MiB)");
@@ -190,7 +155,6 @@ cfg_parse_text(const char *buf, size_t len, struct cfg_err *err)
 		return NULL;
 	}
 	if ((bad = utf8_bad((const unsigned char *)buf, len)) < len) {
-		char msg[64];
 		snprintf(msg, sizeof(msg),
 		    "invalid UTF-8 (byte 0x%02x); JSON text is UTF-8",
 		    (unsigned char)buf[bad]);
@@ -214,29 +178,19 @@ cfg_parse_text(const char *buf, size_t len, struct cfg_err *err)
 		goto fail;
 	}
 
+	/* The grammar first: it can say what was expected where. */
+	if (!cfg_json_check(text, len, &off, msg, sizeof(msg))) {
+		cfg_syntax(err, text, off, msg);
+		goto fail;
+	}
 	root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
 	if (root != NULL) {
 		free(text);
 		return root;
 	}
+	/* Valid JSON that cJSON refuses all the same (out of memory). */
 	off = end != NULL && end >= text ? (size_t)(end - text) : 0;
-	if (off > len)
-		off = len;
-	/* The strict parse cannot say why it failed; a lax one can. */
-	if ((root = cJSON_ParseWithLengthOpts(text, len + 1, NULL, 0)) !=
-	    NULL) {
-		cJSON_Delete(root);
-		cfg_syntax(err, text, off, "unexpected trailing characters");
-	} else if ((comma = trailing_comma(text, len, &closer)) < off) {
-		cfg_syntax(err, text, comma,
-		    closer == '}' ? "invalid JSON: a comma before '}'"
-		                  : "invalid JSON: a comma before ']'");
-	} else if (off >= len) {
-		cfg_syntax(
-		    err, text, off, "invalid JSON: unexpected end of input");
-	} else {
-		cfg_syntax(err, text, off, "invalid JSON");
-	}
+	cfg_syntax(err, text, off > len ? len : off, "cannot parse the JSON");
 fail:
 	free(text);
 	return NULL;

@@ -64,13 +64,17 @@ const char *
 cfg_suggest(const char *word, const char *const *cands, size_t ncands)
 {
 	const char *best = NULL;
-	size_t bestd = (size_t)-1, i;
+	size_t bestd = (size_t)-1, i, wlen = strlen(word);
 
 	for (i = 0; i < ncands; i++) {
 		size_t len = strlen(cands[i]);
 		size_t limit = len / 3 > 1 ? len / 3 : 1;
-		size_t dist = cfg_distance(word, cands[i]);
+		size_t dist;
 
+		/* The distance is at least the difference in length. */
+		if ((wlen > len ? wlen - len : len - wlen) > limit)
+			continue;
+		dist = cfg_distance(word, cands[i]);
 		if (dist <= limit && dist < bestd) {
 			best = cands[i];
 			bestd = dist;
@@ -79,34 +83,71 @@ cfg_suggest(const char *word, const char *const *cands, size_t ncands)
 	return best;
 }
 
+struct cfg_member {
+	const char *key;
+	size_t idx;
+};
+
 static int
-cfg_keycmp(const void *a, const void *b)
+cfg_membercmp(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	const struct cfg_member *x = a, *y = b;
+	int r = strcmp(x->key, y->key);
+
+	if (r == 0)
+		return x->idx < y->idx ? -1 : x->idx > y->idx;
+	return r;
 }
 
 /*
- * A key that occurs twice in obj, or NULL. Sorting keeps this O(n log n):
- * "jobs" and "env" have free-form keys and a 1 MiB file holds many.
+ * Report each key that occurs more than once in obj ("duplicate key", at
+ * the object's path, once per key), and return by member index 1 for the
+ * repeats after the first, which the caller skips: which of them was meant
+ * is anybody's guess, and one message per mistake is enough. NULL when no
+ * key repeats. Sorting keeps this O(n log n): "jobs" and "env" have
+ * free-form keys and a 1 MiB file holds many.
  */
-const char *
-cfg_dup_key(const cJSON *obj)
+unsigned char *
+cfg_repeats(const cJSON *obj, struct cfg_err *err)
 {
 	const cJSON *it;
-	const char **keys, *dup = NULL;
+	struct cfg_member *m;
+	unsigned char *rep = NULL;
 	size_t n = 0, i;
 
 	cJSON_ArrayForEach(it, obj) n++;
 	if (n < 2)
 		return NULL;
-	if ((keys = calloc(n, sizeof(*keys))) == NULL)
-		return NULL; /* XXX: out of memory only loses this check */
+	if ((m = calloc(n, sizeof(*m))) == NULL) {
+		cfg_errf(err, "out of memory");
+		return NULL;
+	}
 	n = 0;
-	cJSON_ArrayForEach(it, obj) keys[n++] = it->string ? it->string : "";
-	qsort(keys, n, sizeof(*keys), cfg_keycmp);
-	for (i = 1; i < n && dup == NULL; i++)
-		if (strcmp(keys[i - 1], keys[i]) == 0)
-			dup = keys[i];
-	free(keys);
-	return dup;
+	cJSON_ArrayForEach(it, obj)
+	{
+		m[n].key = it->string ? it->string : "";
+		m[n].idx = n;
+		n++;
+	}
+	qsort(m, n, sizeof(*m), cfg_membercmp);
+	for (i = 1; i < n; i++) {
+		if (strcmp(m[i - 1].key, m[i].key) != 0)
+			continue;
+		if (rep == NULL && (rep = calloc(n, 1)) == NULL) {
+			cfg_errf(err, "out of memory");
+			break;
+		}
+		if (i == 1 || strcmp(m[i - 2].key, m[i].key) != 0)
+			cfg_errf(err, "duplicate key \"%.200s\"", m[i].key);
+		rep[m[i].idx] = 1;
+	}
+	free(m);
+	return rep;
+}
+
+/* Is member i one of the repeats cfg_repeats marked? */
+bool
+cfg_repeat(const unsigned char *repeats, size_t i)
+{
+	return repeats != NULL && repeats[i] != 0;
 }

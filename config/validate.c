@@ -2,13 +2,19 @@
 /*
  * config/validate.c
  * Checks on a whole struct cfg, however it was built: addresses, ranges,
- * job names, duplicates, "after" references and dependency cycles. The
- * loader ends with these too, so a config from a file and one from the
- * command line are held to the same rules and the same error paths.
+ * job names, a job's cwd, duplicates, "after" references and dependency
+ * cycles. The loader checks each value where it reads it (with the same
+ * functions where they are shared) and ends with the checks that span
+ * jobs, so a config from a file and one from the command line are held to
+ * the same rules and the same error paths. Every mistake is reported.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfg_int.h"
 
@@ -52,7 +58,7 @@ cfg_lookup(const struct cfg_graph *g, const char *name)
 	return hit ? (long)hit->idx : -1;
 }
 
-static int
+static void
 cfg_check_addr(
     const char *addr, const char *path, bool nullable, struct cfg_err *err)
 {
@@ -60,16 +66,15 @@ cfg_check_addr(
 	unsigned port;
 
 	if (addr == NULL && nullable)
-		return 0;
+		return;
 	cfg_path_set(err, path);
 	if (addr == NULL)
-		return cfg_errf(err, "missing address");
-	if (cfg_split_hostport(addr, host, sizeof(host), &port) < 0)
-		return cfg_errf(err,
+		cfg_errf(err, "missing address");
+	else if (cfg_split_hostport(addr, host, sizeof(host), &port) < 0)
+		cfg_errf(err,
 		    "expected \"HOST:PORT\" with an IPv4 address, localhost or "
 		    "[IPv6] and a port from 0 to 65535, got \"%.80s\"",
 		    addr);
-	return 0;
 }
 
 /* At the current path; written so that NaN fails too. */
@@ -81,89 +86,115 @@ cfg_check_seconds(double d, struct cfg_err *err)
 	return cfg_errf(err, "expected a number of seconds >= 0, got %g", d);
 }
 
-static int
+static void
 cfg_check_top(const struct cfg *c, struct cfg_err *err)
 {
 	const struct cfg_serve *s = &c->c_serve;
 
 	if (s->s_root == NULL || s->s_root[0] == '\0') {
 		cfg_path_set(err, "serve.root");
-		return cfg_errf(err, "expected a non-empty string");
+		cfg_errf(err, "expected a non-empty string");
 	}
-	if (cfg_check_addr(s->s_http, "serve.http", false, err) < 0 ||
-	    cfg_check_addr(s->s_udp, "serve.udp", true, err) < 0)
-		return -1;
+	cfg_check_addr(s->s_http, "serve.http", false, err);
+	cfg_check_addr(s->s_udp, "serve.udp", true, err);
 	/* Records only come in on the UDP port: a log without it is a typo. */
 	if (s->s_udp_log != NULL && s->s_udp == NULL) {
 		cfg_path_set(err, "serve.udp_log");
-		return cfg_errf(
+		cfg_errf(
 		    err, "needs serve.udp (the port whose records it logs)");
 	}
 	cfg_path_set(err, "serve.drain_timeout");
-	if (cfg_check_seconds(s->s_drain_timeout, err) < 0)
-		return -1;
+	cfg_check_seconds(s->s_drain_timeout, err);
 	cfg_path_set(err, "shutdown.grace");
-	if (cfg_check_seconds(c->c_grace, err) < 0)
-		return -1;
+	cfg_check_seconds(c->c_grace, err);
 	if (c->c_debounce_ms > CFG_MAX_DEBOUNCE_MS) {
 		cfg_path_set(err, "watch.debounce_ms");
-		return cfg_errf(err,
+		cfg_errf(err,
 		    "expected a whole number of milliseconds from 0 to %d, "
 		    "got %u",
 		    CFG_MAX_DEBOUNCE_MS, c->c_debounce_ms);
 	}
+	cfg_path_set(err, "");
+}
+
+/*
+ * A job's working directory, resolved as the job's chdir will resolve it:
+ * relative to tend's own working directory. Checked when the config is
+ * read, so that a typo is a config mistake and not a job that cannot
+ * start ("cannot start /bin/sh: No such file or directory").
+ */
+int
+cfg_check_cwd(const char *cwd, struct cfg_err *err)
+{
+	struct stat st;
+
+	if (cwd == NULL)
+		return 0;
+	if (stat(cwd, &st) == -1)
+		return cfg_errf(err,
+		    "expected an existing directory (relative to where tend "
+		    "runs), got \"%.200s\": %s",
+		    cwd, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return cfg_errf(err,
+		    "expected a directory, got \"%.200s\", which is not one",
+		    cwd);
+	if (access(cwd, X_OK) == -1)
+		return cfg_errf(err,
+		    "expected a directory tend may enter, got \"%.200s\": %s",
+		    cwd, strerror(errno));
 	return 0;
 }
 
-/* Checks of one job on its own; err->e_path is "jobs.NAME". */
-static int
+/* Checks of one job on its own; err->e_at is "jobs.NAME". */
+static void
 cfg_check_job(const struct cfg_job *j, struct cfg_err *err)
 {
 	size_t mark;
 
 	mark = cfg_path_push(err, "cmd");
 	if (j->j_argv.n == 0 || j->j_argv.v[0][0] == '\0')
-		return cfg_errf(err, "expected a non-empty command");
-	if (j->j_shell && j->j_argv.n != 3)
-		return cfg_errf(err, "expected sh -c CMD for a shell command");
+		cfg_errf(err, "expected a non-empty command");
+	else if (j->j_shell && j->j_argv.n != 3)
+		cfg_errf(err, "expected sh -c CMD for a shell command");
+	cfg_path_pop(err, mark);
+
+	mark = cfg_path_push(err, "cwd");
+	cfg_check_cwd(j->j_cwd, err);
 	cfg_path_pop(err, mark);
 
 	mark = cfg_path_push(err, "stop_signal");
 	if (j->j_stop_signal < 1 || j->j_stop_signal > 64)
-		return cfg_errf(err,
-		    "expected a signal number from 1 to 64, got %d",
+		cfg_errf(err, "expected a signal number from 1 to 64, got %d",
 		    j->j_stop_signal);
 	cfg_path_pop(err, mark);
 
 	mark = cfg_path_push(err, "restart");
 	if (j->j_kind == JOB_TASK && j->j_restart != RESTART_NEVER)
-		return cfg_errf(err,
+		cfg_errf(err,
 		    "expected \"never\" for a task (only a \"service\" "
 		    "restarts), got \"%s\"",
 		    cfg_restart_names[j->j_restart]);
 	cfg_path_pop(err, mark);
 
 	mark = cfg_path_push(err, "stop_timeout");
-	if (cfg_check_seconds(j->j_stop_timeout, err) < 0)
-		return -1;
+	cfg_check_seconds(j->j_stop_timeout, err);
 	cfg_path_pop(err, mark);
 
 	mark = cfg_path_push(err, "timeout");
-	if (cfg_check_seconds(j->j_timeout, err) < 0)
-		return -1;
+	cfg_check_seconds(j->j_timeout, err);
 	cfg_path_pop(err, mark);
 
 	mark = cfg_path_push(err, "restart_limit");
 	if (j->j_restart_limit > CFG_MAX_RESTART_LIMIT)
-		return cfg_errf(err,
-		    "expected a whole number from 0 to %d, got %u",
+		cfg_errf(err, "expected a whole number from 0 to %d, got %u",
 		    CFG_MAX_RESTART_LIMIT, j->j_restart_limit);
 	cfg_path_pop(err, mark);
-	return cfg_check_ready(&j->j_ready, err);
+	cfg_check_ready(&j->j_ready, err);
 }
 
 /* "after": every name known, not the job itself, not twice. */
-static int
+static void
 cfg_check_after(const struct cfg_graph *g, size_t ji, struct cfg_err *err)
 {
 	const struct cfg_job *j = &g->c->c_jobs[ji];
@@ -172,18 +203,21 @@ cfg_check_after(const struct cfg_graph *g, size_t ji, struct cfg_err *err)
 
 	for (k = 0; k < j->j_after.n; k++) {
 		const char *dep = j->j_after.v[k];
+		bool twice = false;
 
 		mark = cfg_path_push(err, "after");
 		cfg_path_index(err, k);
-		if (strcmp(dep, j->j_name) == 0)
-			return cfg_errf(err,
-			    "a job cannot come after itself (\"%s\")", dep);
-		for (m = 0; m < k; m++)
-			if (strcmp(j->j_after.v[m], dep) == 0)
-				return cfg_errf(
-				    err, "\"%.80s\" is listed twice", dep);
-		if (cfg_lookup(g, dep) < 0) {
-			names = calloc(g->c->c_njobs + 1, sizeof(*names));
+		for (m = 0; m < k && !twice; m++)
+			twice = strcmp(j->j_after.v[m], dep) == 0;
+		if (strcmp(dep, j->j_name) == 0) {
+			cfg_errf(err, "a job cannot come after itself (\"%s\")",
+			    dep);
+		} else if (twice) {
+			cfg_errf(err, "\"%.80s\" is listed twice", dep);
+		} else if (cfg_lookup(g, dep) < 0) {
+			names = cfg_err_full(err)
+			    ? NULL
+			    : calloc(g->c->c_njobs + 1, sizeof(*names));
 			near = NULL;
 			if (names != NULL) {
 				for (i = 0; i < g->c->c_njobs; i++)
@@ -198,29 +232,46 @@ cfg_check_after(const struct cfg_graph *g, size_t ji, struct cfg_err *err)
 			else
 				cfg_errf(err, "unknown job \"%.80s\"", dep);
 			free(names);
-			return -1;
 		}
 		cfg_path_pop(err, mark);
 	}
-	return 0;
+}
+
+/* "dependency cycle: a -> b -> a", from stk[k] (= v) to the top. */
+static void
+cfg_report_cycle(const struct cfg *c, const size_t *stk, size_t k, size_t top,
+    size_t v, struct cfg_err *err)
+{
+	char msg[sizeof(err->e_msg)];
+	size_t off;
+
+	off = (size_t)snprintf(msg, sizeof(msg), "dependency cycle: ");
+	for (; k < top && off < sizeof(msg); k++)
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off, "%s -> ",
+		    c->c_jobs[stk[k]].j_name);
+	if (off < sizeof(msg))
+		snprintf(
+		    msg + off, sizeof(msg) - off, "%s", c->c_jobs[v].j_name);
+	cfg_path_set(err, "jobs");
+	cfg_err_add(err, 0, 0, msg);
 }
 
 /*
  * Depth-first search with an explicit stack (a 1 MiB file can hold a
  * chain deep enough to worry a C stack). The stack is the current path,
- * so a grey target closes a cycle that runs from it to the top.
+ * so a grey target closes a cycle that runs from it to the top. Each
+ * cycle closed is reported, and the search goes on.
  */
-static int
+static void
 cfg_check_cycles(const struct cfg_graph *g, struct cfg_err *err)
 {
 	const struct cfg *c = g->c;
-	size_t n = c->c_njobs, start, top, k, off;
+	size_t n = c->c_njobs, start, top, k;
 	size_t *stk = NULL, *edge = NULL;
 	unsigned char *color = NULL;
-	int rc = -1;
 
 	if (n == 0)
-		return 0;
+		return;
 	stk = calloc(n, sizeof(*stk));
 	edge = calloc(n, sizeof(*edge));
 	color = calloc(n, 1);
@@ -246,7 +297,8 @@ cfg_check_cycles(const struct cfg_graph *g, struct cfg_err *err)
 				continue;
 			}
 			v = cfg_lookup(g, j->j_after.v[edge[u]++]);
-			if (v < 0 || color[v] == 2)
+			/* After itself: cfg_check_after said so already. */
+			if (v < 0 || color[v] == 2 || (size_t)v == u)
 				continue;
 			if (color[v] == 0) {
 				color[v] = 1;
@@ -257,83 +309,66 @@ cfg_check_cycles(const struct cfg_graph *g, struct cfg_err *err)
 			/* Grey: v is on the stack; the cycle is v .. u -> v. */
 			for (k = 0; stk[k] != (size_t)v; k++)
 				;
-			cfg_path_set(err, "jobs");
-			off = (size_t)snprintf(err->e_msg, sizeof(err->e_msg),
-			    "dependency cycle: ");
-			for (; k < top && off < sizeof(err->e_msg); k++)
-				off += (size_t)snprintf(err->e_msg + off,
-				    sizeof(err->e_msg) - off, "%s -> ",
-				    c->c_jobs[stk[k]].j_name);
-			if (off < sizeof(err->e_msg))
-				snprintf(err->e_msg + off,
-				    sizeof(err->e_msg) - off, "%s",
-				    c->c_jobs[v].j_name);
-			goto out;
+			cfg_report_cycle(c, stk, k, top, (size_t)v, err);
 		}
 	}
-	rc = 0;
 out:
 	free(stk);
 	free(edge);
 	free(color);
-	return rc;
 }
 
-int
-cfg_validate_into(const struct cfg *c, struct cfg_err *err)
+void
+cfg_validate_into(const struct cfg *c, bool fields, struct cfg_err *err)
 {
 	struct cfg_graph g = {c, NULL};
 	size_t i, mark;
-	int rc = -1;
 
-	err->e_path[0] = '\0';
-	err->e_msg[0] = '\0';
-	if (cfg_check_top(c, err) < 0)
-		return -1;
-	err->e_path[0] = '\0';
+	cfg_path_set(err, "");
+	if (fields)
+		cfg_check_top(c, err);
 	if (c->c_njobs == 0)
-		return 0;
-	if ((g.byname = calloc(c->c_njobs, sizeof(*g.byname))) == NULL)
-		return cfg_errf(err, "out of memory");
+		return;
+	if ((g.byname = calloc(c->c_njobs, sizeof(*g.byname))) == NULL) {
+		cfg_errf(err, "out of memory");
+		return;
+	}
 
 	cfg_path_set(err, "jobs");
 	for (i = 0; i < c->c_njobs; i++) {
 		const char *name = c->c_jobs[i].j_name;
 
-		if (!cfg_job_name_ok(name)) {
+		/* The loader reported a wrong name where it read it. */
+		if (fields && !cfg_job_name_ok(name))
 			cfg_errf(err,
 			    "invalid job name \"%.80s\": expected 1 to %d "
 			    "letters, digits, '_', '.' or '-'",
 			    name ? name : "", CFG_MAX_JOB_NAME);
-			goto out;
-		}
-		g.byname[i].name = name;
+		g.byname[i].name = name ? name : "";
 		g.byname[i].idx = i;
 	}
 	qsort(g.byname, c->c_njobs, sizeof(*g.byname), cfg_namecmp);
-	for (i = 1; i < c->c_njobs; i++) {
-		if (strcmp(g.byname[i - 1].name, g.byname[i].name) == 0) {
+	for (i = 1; i < c->c_njobs; i++)
+		if (strcmp(g.byname[i - 1].name, g.byname[i].name) == 0)
 			cfg_errf(err, "duplicate job \"%s\"", g.byname[i].name);
-			goto out;
-		}
-	}
 	for (i = 0; i < c->c_njobs; i++) {
-		mark = cfg_path_push(err, c->c_jobs[i].j_name);
-		if (cfg_check_job(&c->c_jobs[i], err) < 0 ||
-		    cfg_check_after(&g, i, err) < 0)
-			goto out;
+		const char *name = c->c_jobs[i].j_name;
+
+		mark = cfg_path_push(err, name ? name : "");
+		if (fields)
+			cfg_check_job(&c->c_jobs[i], err);
+		cfg_check_after(&g, i, err);
 		cfg_path_pop(err, mark);
 	}
-	if ((rc = cfg_check_cycles(&g, err)) == 0)
-		err->e_path[0] = '\0';
-out:
+	cfg_check_cycles(&g, err);
+	cfg_path_set(err, "");
 	free(g.byname);
-	return rc;
 }
 
 int
 cfg_validate(const struct cfg *c, struct cfg_err *err)
 {
 	cfg_err_clear(err, c->c_file ? c->c_file : "command line");
-	return cfg_validate_into(c, err);
+	cfg_validate_into(c, true, err);
+	return err->e_count > 0 ? -1 : 0;
 }

@@ -18,16 +18,26 @@
 #include "run.h"
 #include "worker.h"
 
+/* Every mistake, one line each. */
+static void
+print_errors(const struct cfg_err *err)
+{
+	char msg[1024];
+
+	for (size_t i = 0; i < cfg_err_nlines(err); i++) {
+		cfg_err_line(err, i, msg, sizeof(msg));
+		fprintf(stderr, "tend: %s\n", msg);
+	}
+}
+
 static int
 load_config(const char *file, struct cfg *c)
 {
-	struct cfg_err err;
-	char msg[1024];
+	static struct cfg_err err; /* 16 KiB */
 
 	if (cfg_load_file(file, c, &err) == 0)
 		return 0;
-	cfg_err_format(&err, msg, sizeof(msg));
-	fprintf(stderr, "tend: %s\n", msg);
+	print_errors(&err);
 	return -1;
 }
 
@@ -56,9 +66,8 @@ main(int argc, char **argv)
 {
 	static struct dev dev; /* large and long-lived */
 	static struct runner runner;
+	static struct cfg_err err; /* 16 KiB */
 	struct cli cli;
-	struct cfg_err err;
-	char msg[1024];
 	int rc;
 
 	if (argc >= 2 && strcmp(argv[1], "__worker") == 0)
@@ -87,8 +96,7 @@ main(int argc, char **argv)
 		/* The current directory's .env, as beside a tend.json. */
 		if (cfg_validate(&cli.cfg, &err) == -1 ||
 		    cfg_env_merge(&cli.cfg, NULL, &err) == -1) {
-			cfg_err_format(&err, msg, sizeof(msg));
-			fprintf(stderr, "tend: %s\n", msg);
+			print_errors(&err);
 			cfg_free(&cli.cfg);
 			return 2;
 		}

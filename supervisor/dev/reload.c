@@ -196,9 +196,9 @@ reload_apply_pending(struct dev *d)
 void
 reload_hangup(struct sup *s)
 {
+	static struct cfg_err err; /* 16 KiB, one reload at a time */
 	struct dev *d = dev_of(s);
 	struct cfg next;
-	struct cfg_err err;
 	char msg[1024];
 
 	if (s->cfg_file == NULL) {
@@ -207,8 +207,10 @@ reload_hangup(struct sup *s)
 		return;
 	}
 	if (cfg_load_file(s->cfg_file, &next, &err) == -1) {
-		cfg_err_format(&err, msg, sizeof(msg));
-		log_warnx("%s", msg);
+		for (size_t i = 0; i < cfg_err_nlines(&err); i++) {
+			cfg_err_line(&err, i, msg, sizeof(msg));
+			log_warnx("%s", msg);
+		}
 		log_warnx("keeping the running configuration");
 		return;
 	}

@@ -20,5 +20,11 @@ const struct cfg_job *job(const struct cfg *c, const char *name);
 /* The config the caller gets back after an error is empty. */
 void assert_cfg_empty(const struct cfg *c);
 void assert_load_fails(const char *json, const char *path, const char *msg);
+/*
+ * Load json, which must fail with exactly n / 2 mistakes, in this order:
+ * want holds a path and a part of the message for each.
+ */
+void assert_load_fails_all(const char *json, const char *const *want, size_t n);
+#define CFG_NELEM_T(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -29,6 +29,7 @@ assert_syntax_error(const char *json, int line, int col, const char *msg)
 	    err.e_col, err.e_msg);
 	cr_assert(eq(int, err.e_col, col), "at %d:%d: %s", err.e_line,
 	    err.e_col, err.e_msg);
+	cr_assert(eq(sz, err.e_count, 1));
 	assert_cfg_empty(&c);
 }
 
@@ -417,18 +418,22 @@ Test(config_errors, a_grace_as_a_string_is_rejected)
 	    "shutdown.grace", "expected a number of seconds >= 0, got \"10\"");
 }
 
-Test(config_errors, the_first_mistake_in_the_file_is_the_one_reported)
+Test(config_errors, every_mistake_is_reported_in_file_order)
 {
-	assert_load_fails("{\"jobs\": {\"a\": {\"cmd\": 1}, \"b\": {\"cmd\": "
-	                  "2}}, \"serve\": {\"spa\": 1}}",
-	    "jobs.a.cmd", "got 1");
+	static const char *const want[] = {"jobs.a.cmd", "got 1", "jobs.b.cmd",
+	    "got 2", "serve.spa", "expected true or false"};
+
+	assert_load_fails_all("{\"jobs\": {\"a\": {\"cmd\": 1}, \"b\": "
+	                      "{\"cmd\": 2}}, \"serve\": {\"spa\": 1}}",
+	    want, CFG_NELEM_T(want));
 }
 
 /* --- syntax --- */
 
 Test(config_errors, a_missing_value_gives_line_and_column)
 {
-	assert_syntax_error("{\"jobs\": }", 1, 10, "invalid JSON");
+	assert_syntax_error(
+	    "{\"jobs\": }", 1, 10, "expected a value for \"jobs\", got }");
 }
 
 Test(config_errors, a_trailing_comma_is_named_at_the_comma)
@@ -436,16 +441,16 @@ Test(config_errors, a_trailing_comma_is_named_at_the_comma)
 	/* cJSON stops one byte past the '}' that should have been a key. */
 	assert_syntax_error("{\n  \"jobs\": {\n    \"a\": {\"cmd\": \"x\",}\n"
 	                    "  }\n}\n",
-	    3, 21, "invalid JSON: a comma before '}'");
+	    3, 21, "trailing comma before } (JSON allows none)");
 	assert_syntax_error(
 	    "{\"jobs\": {\"a\": {\"cmd\": [\"x\", \"y\",\n ]}}}", 1, 33,
-	    "invalid JSON: a comma before ']'");
+	    "trailing comma before ] (JSON allows none)");
 }
 
 Test(config_errors, a_comma_inside_a_string_is_no_trailing_comma)
 {
 	assert_syntax_error("{\"jobs\": {\"a\": {\"cmd\": \"x,}\" }}, }", 1, 32,
-	    "invalid JSON: a comma before '}'");
+	    "trailing comma before }");
 }
 
 Test(config_errors, trailing_characters_are_rejected)
@@ -455,8 +460,9 @@ Test(config_errors, trailing_characters_are_rejected)
 
 Test(config_errors, a_truncated_document_reports_the_end)
 {
-	assert_syntax_error(
-	    "{\"jobs\": {\n", 2, 1, "invalid JSON: unexpected end of input");
+	assert_syntax_error("{\"jobs\": {\n", 2, 1,
+	    "unexpected end of input: missing } to close \"jobs\" (opened "
+	    "at 1:10)");
 }
 
 Test(config_errors, an_unterminated_block_comment_gives_its_start)
@@ -468,7 +474,7 @@ Test(config_errors, an_unterminated_block_comment_gives_its_start)
 Test(config_errors, line_numbers_count_lines_inside_comments)
 {
 	assert_syntax_error("/* one\n two\n three */\n// four\n{\"jobs\" 1}", 5,
-	    9, "invalid JSON");
+	    9, "missing : after \"jobs\"");
 }
 
 Test(config_errors, a_nul_byte_is_a_syntax_error)

@@ -147,7 +147,7 @@ Test(config_format, a_syntax_error_reads_file_line_column)
 	cr_assert(
 	    eq(int, cfg_load_buf("tend.json", "{\n\"a\" 1}", 8, &c, &err), -1));
 	cfg_err_format(&err, line, sizeof(line));
-	cr_assert(eq(str, line, "tend.json:2:5: invalid JSON"));
+	cr_assert(eq(str, line, "tend.json:2:5: missing : after \"a\""));
 }
 
 Test(config_format, a_value_error_reads_file_path_message)

@@ -4,14 +4,18 @@
  * What a correct tend.json turns into: defaults, comments, the two forms
  * of cmd, and the normalised output with its round trip.
  */
+#include <sys/stat.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 
+#include "support.h"
 #include "test_config.h"
 
 /* The example from DESIGN.md, with comments as a person would write. */
@@ -174,7 +178,15 @@ Test(config_load, jobs_and_env_keep_file_order)
 {
 	struct cfg c;
 	const struct cfg_job *j;
+	char dir[64], sub[80];
 
+	/* A cwd must exist (relative to tend's own working directory). */
+	tmp_make(dir, sizeof(dir));
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	cr_assert(eq(int, mkdir(sub, 0700), 0));
+	snprintf(sub, sizeof(sub), "%s/sub/dir", dir);
+	cr_assert(eq(int, mkdir(sub, 0700), 0));
+	cr_assert(eq(int, chdir(dir), 0));
 	load_ok("{\"jobs\": {\"z\": {\"cmd\": \"x\", \"env\": {\"B\": \"1\", "
 	        "\"A_2\": \"\", \"_x\": \"a=b\"}}, \"a\": {\"cmd\": \"y\", "
 	        "\"cwd\": \"sub/dir\"}}}",
@@ -189,6 +201,7 @@ Test(config_load, jobs_and_env_keep_file_order)
 	cr_assert(eq(str, j->j_env.v[2], "_x=a=b"));
 	cr_assert(eq(str, job(&c, "a")->j_cwd, "sub/dir"));
 	cfg_free(&c);
+	tmp_remove(dir);
 }
 
 Test(config_load, the_design_example_loads)
@@ -338,7 +351,7 @@ Test(config_load, a_config_without_serve_survives_a_round_trip)
 
 	load_ok("{\"jobs\": {\"t\": {\"cmd\": [\"true\"], \"env\": {\"A\": "
 	        "\"b=c\"}, \"stop_signal\": 40, \"timeout\": 0.25, "
-	        "\"cwd\": \"x\", \"ignore\": [\"*.o\"]}}}",
+	        "\"cwd\": \".\", \"ignore\": [\"*.o\"]}}}",
 	    &c);
 	assert_round_trip(&c);
 	cfg_free(&c);

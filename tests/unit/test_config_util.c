@@ -59,6 +59,34 @@ assert_load_fails(const char *json, const char *path, const char *msg)
 	cr_assert(strstr(err.e_msg, msg) != NULL,
 	    "message \"%s\" does not contain \"%s\"", err.e_msg, msg);
 	cr_assert(eq(int, err.e_line, 0));
+	/* One mistake, one message: nothing it implies is reported again. */
+	cr_assert(eq(sz, err.e_count, 1), "%zu messages, the second: %s: %s",
+	    err.e_count, err.e_list[1].i_path, err.e_list[1].i_msg);
 	assert_cfg_empty(&c);
 	cfg_free(&c); /* safe on the empty result */
+}
+
+void
+assert_load_fails_all(const char *json, const char *const *want, size_t n)
+{
+	static struct cfg_err err;
+	struct cfg c;
+
+	cr_assert(eq(
+	    int, cfg_load_buf("tend.json", json, strlen(json), &c, &err), -1));
+	cr_assert(eq(sz, err.e_count, n / 2), "%zu mistakes, not %zu",
+	    err.e_count, n / 2);
+	for (size_t i = 0; i < n / 2 && i < CFG_MAX_ERRORS; i++) {
+		const struct cfg_err_item *it = &err.e_list[i];
+
+		cr_assert(eq(str, (char *)it->i_path, (char *)want[2 * i]),
+		    "mistake %zu: %s: %s", i, it->i_path, it->i_msg);
+		cr_assert(strstr(it->i_msg, want[2 * i + 1]) != NULL,
+		    "mistake %zu: \"%s\" does not contain \"%s\"", i, it->i_msg,
+		    want[2 * i + 1]);
+	}
+	/* The first is also the one a single-line caller shows. */
+	cr_assert(eq(str, err.e_path, err.e_list[0].i_path));
+	cr_assert(eq(str, err.e_msg, err.e_list[0].i_msg));
+	assert_cfg_empty(&c);
 }
