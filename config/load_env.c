@@ -172,7 +172,12 @@ merge_env_file(const struct cfg_job *j, size_t i, const char *dir,
 	if ((path = join(dir, j->j_env_file.v[i])) == NULL)
 		return cfg_errf(err, "out of memory");
 	if ((rc = read_env(path, false, &d, err)) == -1) {
+		char file[sizeof(err->e_file)];
+
+		/* The read's own error, placed at the key that named it. */
 		snprintf(why, sizeof(why), "%s", err->e_msg);
+		snprintf(file, sizeof(file), "%s", err->e_file);
+		cfg_err_clear(err, file);
 		cfg_path_set(err, "jobs");
 		cfg_path_push(err, j->j_name);
 		cfg_path_push(err, "env_file");

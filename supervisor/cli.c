@@ -21,12 +21,16 @@ static const char usage_text[] =
     "                  [--udp ADDR] [--udp-log FILE] [--spa] [--no-dotenv]\n"
     "                  [--timestamps]\n"
     "       tend run [-c FILE] [-j N] [--keep-going] [--timestamps]\n"
-    "                [JOB...]\n"
+    "                [--json] [JOB...]\n"
     "       tend exec [--watch PATH]... [--restart | --queue] [--clear]\n"
     "                 [--stop-signal SIG] [--stop-timeout S]\n"
     "                 [--restart-on-failure [--restart-limit N]]\n"
     "                 -- CMD [ARG...]\n"
     "       tend check [-c FILE]\n"
+    "       tend status [-c FILE] [--json]\n"
+    "       tend restart|stop|start [-c FILE] JOB...\n"
+    "       tend build [-c FILE] [JOB...]\n"
+    "       tend logs [-c FILE] [-f] [-n N] [JOB...]\n"
     "       tend --help | --version\n"
     "\n"
     "  tend            run the jobs of FILE (default ./tend.json); serve\n"
@@ -36,11 +40,15 @@ static const char usage_text[] =
     "                  \"build\" datagram or POST /__tend/build\n"
     "  tend run        run the named jobs (default: every task) and what\n"
     "                  they depend on, -j at once, then print a summary\n"
+    "                  (--json: the summary alone on stdout, as JSON)\n"
     "  tend exec       run one command supervised: signals forwarded,\n"
     "                  exit status passed through, zombies reaped;\n"
     "                  restarted on a change with --watch\n"
     "  tend check      validate FILE and print it normalised, then where\n"
     "                  each job's variables come from (.env, env_file, env)\n"
+    "  tend status     the jobs of the tend running for FILE (--json for\n"
+    "                  scripts); restart, stop, start, build act on them;\n"
+    "                  logs prints their last lines (-f: and what follows)\n"
     "\n"
     "  --http ADDR     HOST:PORT to serve on (default 127.0.0.1:8000;\n"
     "                  port 0 picks a free one)\n"
@@ -350,6 +358,7 @@ parse_run(int argc, char **argv, struct cli *out)
 	    {"jobs", required_argument, NULL, 'j'},
 	    {"keep-going", no_argument, NULL, 'k'},
 	    {"timestamps", no_argument, NULL, 'T'},
+	    {"json", no_argument, NULL, 'J'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -374,6 +383,9 @@ parse_run(int argc, char **argv, struct cli *out)
 			break;
 		case 'k':
 			out->run_keep_going = true;
+			break;
+		case 'J':
+			out->run_json = true;
 			break;
 		case 'T':
 			out->timestamps = true;

@@ -26,6 +26,7 @@ struct cli {
 	size_t run_njobs;
 	unsigned run_parallel; /* -j N; 0: the number of CPUs */
 	bool run_keep_going;
+	bool run_json; /* tend run --json: the summary as JSON on stdout */
 	bool timestamps; /* --timestamps: tend, tend serve, tend run */
 	struct exec_opts exec; /* CLI_EXEC */
 	char *exec_watch[64];

@@ -111,6 +111,7 @@ main(int argc, char **argv)
 		runner.sup.timestamps = cli.timestamps;
 		runner.parallel = cli.run_parallel;
 		runner.keep_going = cli.run_keep_going;
+		runner.json_fd = cli.run_json ? 1 : -1;
 		runner.targets = cli.run_jobs;
 		runner.ntargets = cli.run_njobs;
 		return run_main(&runner);

@@ -20,6 +20,8 @@
 #include "dev.h"
 #include "glob.h"
 #include "log.h"
+#include "matches.h"
+#include "transient.h"
 #include "watch.h"
 
 #define DEBOUNCE_MAX_WAIT 1.0 /* s: a file written forever still builds */
@@ -205,6 +207,8 @@ on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	for (size_t i = 0; i < s->njobs; i++) {
 		struct job *j = s->jobs[i];
+		/* An atomic save's temporary, renamed away: no change. */
+		pathset_remove_if(&j->j_changes, watch_transient_gone);
 		if (pathset_empty(&j->j_changes))
 			continue;
 		pathset_summary(&j->j_changes, summary, sizeof(summary));
@@ -248,6 +252,10 @@ changes_start(struct dev *d)
 		const struct cfg_job *c = s->jobs[i]->j_cfg;
 		for (size_t k = 0; k < c->j_watch.n; k++) {
 			full_pattern(c, c->j_watch.v[k], pat, sizeof(pat));
+			if (!watch_pattern_matches(pat))
+				log_warnx("jobs.%s.watch: \"%s\" matches no "
+				          "file (yet)",
+				    c->j_name, c->j_watch.v[k]);
 			if (watch_pattern_dir(pat, base, sizeof(base)) == -1 ||
 			    watch_add_tree(d->watch, base) == -1)
 				return -1;

@@ -230,8 +230,10 @@ queue_trigger(struct dev *d, const char *name, const char *source)
 		queue_trigger_job(d, j);
 	} else {
 		bool *seen = calloc(s->njobs, sizeof(*seen));
-		log_info(
-		    "%s requested by %s", d->serve ? "build" : "run", source);
+		if (d->serve)
+			log_info("build requested by %s", source);
+		else
+			log_info("running every task (%s)", source);
 		for (size_t i = 0; seen != NULL && i < s->njobs; i++)
 			trigger_in_order(d, s->jobs[i], seen);
 		free(seen);
@@ -347,12 +349,82 @@ queue_next(struct sup *s)
  * none if one failed (the worker shows that failure instead). A config
  * reload ends the batch too, before it replaces the jobs that know it.
  */
+/* Append "name" to a list of at most three, then count the rest. */
+static void
+name_add(char *buf, size_t size, size_t *n, const char *name)
+{
+	size_t len = strlen(buf);
+
+	if ((*n)++ < 3)
+		snprintf(buf + len, size - len, "%s%s", len ? ", " : "", name);
+}
+
+static void
+names_end(char *buf, size_t size, size_t n)
+{
+	size_t len = strlen(buf);
+
+	if (n > 3)
+		snprintf(buf + len, size - len, " and %zu more", n - 3);
+}
+
+/*
+ * Where the tasks stand once a batch is over, so that a failure does not
+ * scroll away under service output: `3 tasks ok, 1 failed (lint), 2
+ * services running; Ctrl-C to stop`.
+ */
+static void
+announce_tasks(struct dev *d)
+{
+	struct sup *s = &d->sup;
+	char failed[256] = "", parked[256] = "", down[256] = "", line[1024];
+	size_t ok = 0, nfailed = 0, nparked = 0, up = 0, ndown = 0, len;
+	const char *word = d->serve ? "build" : "task";
+
+	for (size_t i = 0; i < s->njobs; i++) {
+		const struct job *j = s->jobs[i];
+		const char *name = j->j_cfg->j_name;
+		if (j->j_cfg->j_kind == JOB_SERVICE) {
+			if (job_running(j) || j->j_state == JS_BACKOFF)
+				up++;
+			else if (j->j_last_status >= 0)
+				name_add(down, sizeof(down), &ndown, name);
+		} else if (j->j_run == RUN_SKIPPED)
+			name_add(parked, sizeof(parked), &nparked, name);
+		else if (j->j_last_status == 0)
+			ok++;
+		else if (j->j_last_status > 0)
+			name_add(failed, sizeof(failed), &nfailed, name);
+	}
+	names_end(failed, sizeof(failed), nfailed);
+	names_end(parked, sizeof(parked), nparked);
+	names_end(down, sizeof(down), ndown);
+	len = (size_t)snprintf(
+	    line, sizeof(line), "%zu %s%s ok", ok, word, ok == 1 ? "" : "s");
+	if (nfailed > 0)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+		    ", %zu failed (%s)", nfailed, failed);
+	if (nparked > 0)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+		    ", %zu waiting for a failed dependency (%s)", nparked,
+		    parked);
+	if (up + ndown > 0)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+		    ", %zu service%s running", up, up == 1 ? "" : "s");
+	if (ndown > 0)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+		    ", %zu stopped (%s)", ndown, down);
+	log_info("%s; Ctrl-C to stop", line);
+}
+
 void
 queue_end_batch(struct dev *d)
 {
 	if (!d->batch_active)
 		return;
 	d->batch_active = false;
+	if (!sup_stopping(&d->sup))
+		announce_tasks(d);
 	pathset_merge(&d->out_batch, &d->out_direct);
 	if (!batch_failed(d) && !sup_stopping(&d->sup))
 		changes_send_reload(d, &d->out_batch);

@@ -17,6 +17,7 @@
 #include "glob.h"
 #include "ignore.h"
 #include "log.h"
+#include "transient.h"
 #include "watch.h"
 
 static void
@@ -59,6 +60,8 @@ on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	/* An atomic save's temporary, renamed away: no change. */
+	pathset_remove_if(&x->changes, watch_transient_gone);
 	/* Lost events (x->overflowed): what changed is unknown, so rerun. */
 	if (x->overflowed || !pathset_empty(&x->changes))
 		xc_changed(x);

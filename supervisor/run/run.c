@@ -9,6 +9,7 @@
  */
 #include <sys/wait.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,18 @@ run_prepare(struct sup *s)
 {
 	struct runner *r = runner_of(s);
 
+	/*
+	 * --json: stdout is for the summary alone. Everything else written
+	 * to fd 1 (job output, tend's lines) goes to stderr from now on.
+	 */
+	if (r->json_fd >= 0) {
+		r->json_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 10);
+		if (r->json_fd < 0 ||
+		    dup2(STDERR_FILENO, STDOUT_FILENO) == -1) {
+			log_warn("--json");
+			return 1;
+		}
+	}
 	if (r->parallel == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		r->parallel = n > 0 ? (unsigned)n : 1;
@@ -270,7 +283,12 @@ run_request(struct sup *s, struct job *j, const char *source)
 static void
 run_end(struct sup *s)
 {
-	run_summary(s);
+	struct runner *r = runner_of(s);
+
+	if (r->json_fd >= 0)
+		run_summary_json(s, r->json_fd);
+	else
+		run_summary(s);
 }
 
 static void

@@ -17,6 +17,7 @@ struct runner {
 	struct sup sup; /* first: a struct sup * of run mode is a runner */
 	unsigned parallel; /* -j; 0: the number of CPUs */
 	bool keep_going;
+	int json_fd; /* --json: where the summary goes; -1: a table */
 	char **targets; /* job names given on the command line */
 	size_t ntargets;
 };
@@ -24,7 +25,8 @@ struct runner {
 /* run.c */
 int run_main(struct runner *r); /* r->sup.cfg set; returns as sup_run */
 
-/* summary.c: the table printed at the end */
+/* summary.c: the table printed at the end, or JSON on fd */
 void run_summary(const struct sup *s);
+void run_summary_json(const struct sup *s, int fd);
 
 #endif

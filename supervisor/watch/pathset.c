@@ -110,3 +110,17 @@ pathset_clear(struct pathset *s)
 	s->n = 0;
 	s->dropped = 0;
 }
+
+void
+pathset_remove_if(struct pathset *s, bool (*drop)(const char *path))
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (drop(s->p[i]))
+			free(s->p[i]);
+		else
+			s->p[kept++] = s->p[i];
+	}
+	s->n = kept;
+}

@@ -32,5 +32,7 @@ size_t pathset_join(
 /* "a, b, c (+12 more)" for a one-line message. */
 void pathset_summary(const struct pathset *s, char *buf, size_t size);
 void pathset_clear(struct pathset *s);
+/* Remove the paths drop says to (order kept). */
+void pathset_remove_if(struct pathset *s, bool (*drop)(const char *path));
 
 #endif

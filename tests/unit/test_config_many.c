@@ -182,7 +182,7 @@ Test(config_many, lines_without_a_cap_are_one_per_mistake)
 	cfg_err_line(&err, 1, line, sizeof(line));
 	cr_assert(eq(str, line,
 	    "t.json: unknown key \"x\" (known keys: $schema, jobs, serve, "
-	    "watch, shutdown)"));
+	    "watch, shutdown, output, dotenv)"));
 	cfg_err_format(&err, line, sizeof(line));
 	cr_assert(eq(str, line,
 	    "t.json: jobs.a.cmd: expected a string or an array of strings, "
