@@ -171,7 +171,9 @@ handle_line(struct conn *c, char *line)
 		control_printf(c, "error: empty request\n");
 	else
 		control_request(c->ct->s, c, w, n);
-	if (c->outlen == 0 && !c->follow)
+	if (c->follow) /* to see the client go, not to read more */
+		ev_io_start(c->ct->s->loop, &c->rio);
+	else if (c->outlen == 0)
 		conn_close(c);
 }
 
@@ -184,6 +186,14 @@ on_read(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (c->answered) {
+		/* A follower says nothing more; EOF is its Ctrl-C. */
+		char junk[256];
+		n = read(c->fd, junk, sizeof(junk));
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+			conn_close(c);
+		return;
+	}
 	n = read(c->fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
