@@ -178,6 +178,8 @@ Test(output_keep, lines_of_every_size_come_back_whole_across_the_wrap)
 
 Test(output_keep, the_log_file_gets_each_line_with_the_time_and_no_colours)
 {
+	static const char styled[] =
+	    "\033[1;31mred\033[0m and \033]8;;x\007link\n";
 	char path[] = "/tmp/tend-log-XXXXXX";
 	int fd = mkstemp(path);
 	char buf[4096];
@@ -187,8 +189,7 @@ Test(output_keep, the_log_file_gets_each_line_with_the_time_and_no_colours)
 	cr_assert(fd >= 0);
 	cr_assert(write(fd, "before\n", 7) == 7);
 	cr_assert_eq(output_log_open(&o, path), 0);
-	output_feed(
-	    &o, false, "\033[1;31mred\033[0m and \033]8;;x\007link\n", 34);
+	output_feed(&o, false, styled, sizeof(styled) - 1);
 	output_feed(&o, true, "warn", 4);
 	output_feed(&o, true, "ing\n", 4);
 	output_feed(&o, false, "10%\r100%\n", 9);
