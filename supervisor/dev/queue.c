@@ -122,7 +122,7 @@ trigger_one(struct dev *d, struct job *j)
 			 */
 			log_info("service \"%s\" is not running; starting it",
 			    j->j_cfg->j_name);
-			j->j_fast_fails = 0;
+			backoff_reset(&j->j_backoff_policy);
 			enqueue(d, j);
 		}
 		return false;

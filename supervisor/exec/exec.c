@@ -137,7 +137,7 @@ start(struct xc *x)
 		log_warnx("running %s", x->cmd);
 	/* Started by a change: a new try, not the next of a crash loop. */
 	if (x->rerun || x->overflowed || !pathset_empty(&x->changes))
-		x->fast_fails = 0;
+		x->backoff_policy.fast_fails = 0;
 	x->overflowed = false;
 	pathset_clear(&x->changes);
 	x->rerun = false;
@@ -162,28 +162,23 @@ on_backoff(struct ev_loop *loop, ev_timer *w, int revents)
 
 /*
  * After a failure: restart with a backoff, or, after --restart-limit fast
- * failures in a row, give up as a service does (sched.c): false.
+ * failures in a row, give up as a service does (proc/backoff.c): false.
  */
 static bool
 restart_later(struct xc *x, const char *how)
 {
-	ev_tstamp up = ev_now(x->loop) - x->started;
-	double delay;
+	/* A command that never started has no run time to count. */
+	ev_tstamp up = x->runs > 0 ? ev_now(x->loop) - x->started : 0;
+	double delay = backoff_after(
+	    &x->backoff_policy, up, true, false, x->o->restart_limit);
 
-	/* It stayed up a while: this is a new failure, not a crash loop. */
-	if (x->runs > 0 && up >= XC_BACKOFF_RESET) {
-		x->backoff_s = XC_BACKOFF_MIN;
-		x->fast_fails = 0;
-	} else if (++x->fast_fails >= x->o->restart_limit &&
-	    x->o->restart_limit > 0) {
+	if (delay < 0) {
 		log_warnx("%s %s; %u failures in a row within %g s of "
 		          "starting: giving up (--restart-limit %u)",
-		    x->cmd, how, x->fast_fails, XC_BACKOFF_RESET,
+		    x->cmd, how, x->backoff_policy.fast_fails, BACKOFF_STABLE,
 		    x->o->restart_limit);
 		return false;
 	}
-	delay = x->backoff_s;
-	x->backoff_s = delay * 2 > XC_BACKOFF_MAX ? XC_BACKOFF_MAX : delay * 2;
 	log_warnx("%s %s; restarting in %g s", x->cmd, how, delay);
 	ev_timer_set(&x->backoff, delay, 0.);
 	ev_timer_start(x->loop, &x->backoff);
@@ -270,7 +265,7 @@ exec_run(const struct exec_opts *o)
 	x.o = o;
 	x.watching = o->nwatch > 0;
 	x.pid1 = getpid() == 1;
-	x.backoff_s = XC_BACKOFF_MIN;
+	backoff_reset(&x.backoff_policy);
 	format_cmd(o->argv, x.cmd, sizeof(x.cmd));
 	x.loop = proc_start();
 	ev_init(&x.backoff, on_backoff);

@@ -16,15 +16,13 @@
 
 #include <ev.h>
 
+#include "backoff.h"
 #include "exec.h"
 #include "guard.h"
 #include "pathset.h"
 #include "sweep.h"
 
 #define XC_NSIG 9 /* the forwarded signals, see exec_signals.c */
-#define XC_BACKOFF_MIN 0.1 /* s: first restart after a failure */
-#define XC_BACKOFF_MAX 10.0 /* s: the delay doubles up to this */
-#define XC_BACKOFF_RESET 10.0 /* s: a run this long resets the delay */
 #define XC_DEBOUNCE 0.05 /* s of quiet after a change, as dev/changes.c */
 #define XC_DEBOUNCE_MAX 1.0 /* s: a file written forever still reruns */
 #define XC_GUARD_AFTER 0.1 /* s: a command this old gets a guard */
@@ -76,9 +74,8 @@ struct xc {
 	bool done; /* xc_finish was called (perhaps before ev_run) */
 	int exit_code; /* what exec_run returns */
 	int exit_signo; /* or the signal it re-raises, 0 */
-	double backoff_s;
+	struct backoff backoff_policy; /* the delay, the fast failures */
 	ev_timer backoff;
-	unsigned fast_fails; /* in a row, each within XC_BACKOFF_RESET */
 
 	/* --watch */
 	struct watch *watch;

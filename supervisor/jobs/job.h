@@ -18,6 +18,7 @@
 
 #include <ev.h>
 
+#include "backoff.h"
 #include "config.h"
 #include "guard.h"
 #include "output.h"
@@ -111,8 +112,7 @@ struct job {
 	ev_timer j_straggler; /* output still open after main exit */
 	ev_timer j_backoff; /* service restart delay */
 	ev_tstamp j_started;
-	double j_backoff_s;
-	unsigned j_fast_fails; /* failures within STABLE_AFTER, in a row */
+	struct backoff j_backoff_policy; /* its delay and fast failures */
 	unsigned j_runs;
 	struct output j_output;
 	struct pathset j_changes; /* changed paths for the next run */

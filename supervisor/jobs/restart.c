@@ -3,9 +3,9 @@
  * supervisor/jobs/restart.c
  * A service's restart policy: once a run ended, whether and when it runs
  * again. `restart` says when (always, on-failure, never; a run asked for
- * by a trigger always); the delay doubles from BACKOFF_MIN to BACKOFF_MAX
- * and resets once a run lasted STABLE_AFTER; restart_limit fast failures
- * in a row give up. When the delay is over the owner starts the run
+ * by a trigger always); how long to wait, and when to give up after
+ * restart_limit fast failures, is proc/backoff.c's, shared with tend
+ * exec. When the delay is over the owner starts the run
  * (job_ops.restart), as it starts every run.
  */
 #include <stdio.h>
@@ -14,10 +14,6 @@
 
 #include "job.h"
 #include "log.h"
-
-#define BACKOFF_MIN 0.1
-#define BACKOFF_MAX 10.0
-#define STABLE_AFTER 10.0 /* s up before the backoff resets */
 
 static void
 on_backoff(struct ev_loop *loop, ev_timer *w, int revents)
@@ -35,13 +31,13 @@ void
 job_restart_init(struct job *j)
 {
 	ev_init(&j->j_backoff, on_backoff);
-	j->j_backoff_s = BACKOFF_MIN;
+	backoff_reset(&j->j_backoff_policy);
 }
 
 void
 job_restart_reset(struct job *j)
 {
-	j->j_backoff_s = BACKOFF_MIN;
+	backoff_reset(&j->j_backoff_policy);
 }
 
 void
@@ -58,6 +54,7 @@ job_service_ended(struct job *j, bool stopping)
 {
 	bool failed = j->j_last_status != 0;
 	bool again = j->j_rerun;
+	double delay;
 
 	j->j_rerun = false;
 	/* Stopped by tend, or by a reload that replaces or removes it. */
@@ -66,27 +63,20 @@ job_service_ended(struct job *j, bool stopping)
 	if (!again && j->j_cfg->j_restart != RESTART_ALWAYS &&
 	    !(failed && j->j_cfg->j_restart == RESTART_ON_FAILURE))
 		return;
-	if (ev_now(j->j_env->loop) - j->j_started > STABLE_AFTER) {
-		j->j_backoff_s = BACKOFF_MIN;
-		j->j_fast_fails = 0;
-	} else if (failed && !again)
-		j->j_fast_fails++;
+	delay = backoff_after(&j->j_backoff_policy,
+	    ev_now(j->j_env->loop) - j->j_started, failed, again,
+	    j->j_cfg->j_restart_limit);
 	/* A crash loop helps no one: say so and stop trying. */
-	if (j->j_cfg->j_restart_limit > 0 &&
-	    j->j_fast_fails >= j->j_cfg->j_restart_limit) {
+	if (delay < 0) {
 		log_warnx("service \"%s\" failed %u times in a row within "
 		          "%.0f s of starting; giving up (restart_limit)",
-		    j->j_cfg->j_name, j->j_fast_fails, STABLE_AFTER);
+		    j->j_cfg->j_name, j->j_backoff_policy.fast_fails,
+		    BACKOFF_STABLE);
 		return;
 	}
-	if (again)
-		j->j_backoff_s = 0;
-	log_info("restarting service \"%s\" in %.1f s", j->j_cfg->j_name,
-	    j->j_backoff_s);
+	log_info(
+	    "restarting service \"%s\" in %.1f s", j->j_cfg->j_name, delay);
 	j->j_state = JS_BACKOFF;
-	ev_timer_set(&j->j_backoff, j->j_backoff_s, 0.);
+	ev_timer_set(&j->j_backoff, delay, 0.);
 	ev_timer_start(j->j_env->loop, &j->j_backoff);
-	j->j_backoff_s = j->j_backoff_s * 2 < BACKOFF_MIN ? BACKOFF_MIN
-	    : j->j_backoff_s * 2 > BACKOFF_MAX            ? BACKOFF_MAX
-	                                                  : j->j_backoff_s * 2;
 }

@@ -69,7 +69,7 @@ run_job(struct sup *s, struct conn *c, const char *verb, struct job *j)
 	}
 	if (j->j_cfg->j_kind == JOB_SERVICE) {
 		j->j_stop_wanted = false;
-		j->j_fast_fails = 0;
+		backoff_reset(&j->j_backoff_policy);
 	}
 	snprintf(source, sizeof(source), "tend %s", verb);
 	if ((why = s->mode->request(s, j, source)) != NULL)
