@@ -44,6 +44,9 @@ store_job(char *buf, size_t size, const char *name, const char *after,
 	snprintf(buf, size,
 	    "\"%s\": { \"kind\": \"service\", \"after\": %s,\n"
 	    "  \"ready\": { \"log\": \"^listening\" },\n"
+	    /* Generous: a loaded CI machine under ASan must not reach the
+	     * SIGKILL; the tests are about order, not speed. */
+	    "  \"stop_timeout\": 30,\n"
 	    "  \"cmd\": [\"%s\", \"serve\", \"--data\", \"%s.data\", "
 	    "\"--log\", \"%s.log\", \"--stop-delay-ms\", \"%d\"] }",
 	    name, after, TSTORE_BIN, name, name, stop_delay_ms);
