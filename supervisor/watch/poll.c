@@ -395,8 +395,14 @@ poller_reporting(const struct poller *p)
 double
 poller_settle(const struct poller *p)
 {
-	/* The rest of this cycle, a pause, and one more whole cycle. */
-	return settle_pause(p) + 2 * p->last_wall + POLL_SLACK;
+	double rest = 0;
+
+	/* The rest of this cycle (the trees after this one), a pause, and
+	 * one more whole cycle. */
+	if (p->active && p->tree + 1 < p->ntrees)
+		rest = p->last_wall * (double)(p->ntrees - p->tree - 1) /
+		    (double)p->ntrees;
+	return rest + settle_pause(p) + p->last_wall + POLL_SLACK;
 }
 
 void

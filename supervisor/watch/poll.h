@@ -21,7 +21,8 @@
 /*
  * The interval when a filesystem forces polling. A save shows up within
  * half a second, about when a person has turned to the browser; a tree of
- * 5,000 files costs about 10 ms of stat(2) a scan here, 2% of a core; and
+ * 5,000 files costs about 10 ms of stat(2) a scan here, 2-3% of a core
+ * (bench/poll-cost); and
  * an NFS client's attribute cache (acregmin: 3 s by default) keeps a
  * faster poll from seeing a remote change sooner anyway.
  */
