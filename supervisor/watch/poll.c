@@ -31,7 +31,7 @@
 #define POLL_IDLE_SHARE 9 /* pause >= 9x a scan's CPU: <= 1/10 core */
 #define POLL_BUSY_SHARE 2 /* while settling: <= 1/3 core, ~1 s at most */
 #define POLL_SLACK 0.02 /* s added to the settle estimate */
-#define POLL_MAX_ENTRIES 200000 /* ~8 MiB of snapshots; then cut */
+#define POLL_MAX_ENTRIES 200000 /* ~15 MiB with a scan; then cut */
 
 struct tree {
 	char *root; /* cleaned, as watch_add_tree got it */

@@ -7,7 +7,7 @@
  * Sorted per directory, two snapshots compare by merging each pair of
  * directories' lists: no hashing of paths, no copy of the tree, and the
  * memory is one array of 24-byte entries plus the names, about 40 bytes
- * a file.
+ * a file (poll.c keeps two: the last scan and the one in progress).
  */
 #include <limits.h>
 #include <stdlib.h>

@@ -174,7 +174,8 @@ limit_reached(struct watch *w, const char *dir)
 	log_warnx("cannot watch %s: the inotify watch limit "
 	          "(fs.inotify.max_user_watches = %s) is reached; raise it "
 	          "with: sudo sysctl fs.inotify.max_user_watches=524288 (or "
-	          "ignore big directories in .gitignore or watch.ignore)",
+	          "ignore big directories in .gitignore or watch.ignore, or "
+	          "poll: watch.poll_ms, --poll)",
 	    dir, buf);
 }
 
