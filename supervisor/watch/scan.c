@@ -141,9 +141,13 @@ reload_gitignore(struct ignore *ig, struct scan *sc, const struct snap *old)
 		log_warn("%s/.gitignore", sc->plen ? sc->path : ".");
 }
 
-/* Start reading directory i of next: its names, sorted. */
+/*
+ * Start reading directory i of next: its names, sorted; no more than cap
+ * of them (the room left: memory stays bounded), else it is cut.
+ */
 static void
-open_dir(struct ignore *ig, struct scan *sc, const struct snap *old, uint32_t i)
+open_dir(struct ignore *ig, struct scan *sc, const struct snap *old, uint32_t i,
+    uint32_t cap)
 {
 	struct dirent *de;
 	unsigned depth;
@@ -169,8 +173,9 @@ open_dir(struct ignore *ig, struct scan *sc, const struct snap *old, uint32_t i)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (keep_name(sc, de->d_name) == -1) {
+		if (sc->nn >= cap || keep_name(sc, de->d_name) == -1) {
 			close_dir(sc);
+			sc->cut = true;
 			return;
 		}
 	}
@@ -279,7 +284,8 @@ scan_run(struct scan *sc, const struct snap *old, struct ignore *ig,
 			sc->at++;
 		if (sc->at >= sc->next.n)
 			break;
-		open_dir(ig, sc, old, sc->at++);
+		open_dir(ig, sc, old, sc->at++,
+		    sc->next.n < cap ? cap - sc->next.n : 0);
 	}
 	close_dir(sc);
 	return true;

@@ -6,7 +6,8 @@
  * decision on statfs magic numbers): created, changed, deleted files and
  * directories; an edit of the same size in the same second; a rename
  * over a file; ignore rules, a .gitignore edited later; the timer, its
- * slices, the debounce a poll stretches, and nothing after quiesce.
+ * slices, the debounce a poll stretches, nothing after quiesce, and a
+ * scan cut at its cap.
  */
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -25,6 +26,7 @@
 
 #include "ignore.h"
 #include "poll.h"
+#include "scan.h"
 #include "support.h"
 #include "watch.h"
 
@@ -378,4 +380,47 @@ Test(poll, the_working_directory_itself_has_paths_without_dot_slash)
 	cr_assert_str_eq(scan(), "src/b.txt\ntop.txt\n");
 	cr_assert_eq(unlink("top.txt"), 0);
 	cr_assert_str_eq(scan(), "top.txt\n");
+}
+
+/* A scan stopped at its cap: what it did not read is unknown, not gone. */
+static void
+scan_whole(
+    struct scan *sc, const struct snap *old, struct ignore *ig, uint32_t cap)
+{
+	cr_assert_eq(scan_start(sc, "src", ig), 0);
+	cr_assert(scan_run(sc, old, ig, cap, 1e300));
+}
+
+Test(poll, a_scan_at_its_cap_leaves_the_rest_unknown)
+{
+	struct ignore *ig = ignore_new();
+	struct scan sc;
+	struct snap full;
+	char name[32];
+
+	cr_assert_eq(mkdir("src/big", 0755), 0);
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "src/big/f%d", i);
+		tmp_write(dir, name, "x");
+	}
+	scan_init(&sc);
+	snap_init(&full);
+	scan_whole(&sc, &full, ig, 1000);
+	cr_assert_not(sc.cut);
+	cr_assert_eq(sc.next.n, 13); /* src, a.txt, big and its 10 */
+	snap_swap(&full, &sc.next);
+	/* Room for 5: big's 10 names do not fit, big is not read. */
+	scan_whole(&sc, &full, ig, 5);
+	cr_assert(sc.cut);
+	cr_assert_eq(sc.next.n, 3);
+	got[0] = '\0';
+	cr_assert_eq(
+	    snap_diff(&full, &sc.next, on_changed, NULL), 0, "%s", got);
+	tmp_write(dir, "src/a.txt", "changed\n");
+	scan_whole(&sc, &full, ig, 5);
+	cr_assert_eq(snap_diff(&full, &sc.next, on_changed, NULL), 1);
+	cr_assert_str_eq(got, "src/a.txt\n");
+	scan_free(&sc);
+	snap_free(&full);
+	ignore_free(ig);
 }
