@@ -22,6 +22,9 @@
 /* Largest accepted duration: about 31 years, still exact in any unit. */
 #define CFG_MAX_SECONDS 1e9
 #define CFG_MAX_DEBOUNCE_MS 60000
+/* watch.poll_ms: faster is a busy loop, slower is no longer watching. */
+#define CFG_MIN_POLL_MS 50
+#define CFG_MAX_POLL_MS 60000
 /* restart_limit: beyond this "never give up" (0) is what was meant. */
 #define CFG_MAX_RESTART_LIMIT 1000
 #define CFG_RESTART_LIMIT 5

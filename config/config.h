@@ -115,6 +115,8 @@ struct cfg {
 	size_t c_njobs;
 	struct cfg_serve c_serve;
 	unsigned c_debounce_ms; /* watch.debounce_ms, default 50 */
+	/* watch.poll_ms (--poll): poll every tree; 0, the default: inotify */
+	unsigned c_poll_ms;
 	struct cfg_strv c_ignore;
 	double c_grace; /* shutdown.grace, default 10 */
 	bool c_timestamps; /* output.timestamps: a time before each line */

@@ -198,6 +198,9 @@ cfg_to_json(const struct cfg *c)
 		cfg_add(&o, root, "serve", cfg_serve_json(&o, &c->c_serve));
 	w = cfg_add(&o, root, "watch", cJSON_CreateObject());
 	cfg_add(&o, w, "debounce_ms", cJSON_CreateNumber(c->c_debounce_ms));
+	/* Absent by default (inotify), as 0 would not load again. */
+	if (c->c_poll_ms != 0)
+		cfg_add(&o, w, "poll_ms", cJSON_CreateNumber(c->c_poll_ms));
 	cfg_add(&o, w, "ignore", cfg_strv_json(&c->c_ignore));
 	sd = cfg_add(&o, root, "shutdown", cJSON_CreateObject());
 	cfg_add(&o, sd, "grace", cJSON_CreateNumber(c->c_grace));

@@ -38,8 +38,9 @@ static const char *const cfg_serve_keys[] = {"root", "http", "udp", "udp_log",
     "allow", "status"};
 static const char *const cfg_status_names[] = {"loopback", "any"};
 
-enum { W_DEBOUNCE, W_IGNORE };
-static const char *const cfg_watch_keys[] = {"debounce_ms", "ignore"};
+enum { W_DEBOUNCE, W_IGNORE, W_POLL };
+static const char *const cfg_watch_keys[] = {
+    "debounce_ms", "ignore", "poll_ms"};
 
 static const char *const cfg_shutdown_keys[] = {"grace"};
 
@@ -124,19 +125,21 @@ cfg_load_serve(const cJSON *obj, struct cfg_serve *s, struct cfg_err *err)
 	}
 }
 
+/* A whole number of milliseconds from min to max. */
 static int
-cfg_load_debounce(const cJSON *v, unsigned *out, struct cfg_err *err)
+cfg_load_ms(const cJSON *v, unsigned min, unsigned max, unsigned *out,
+    struct cfg_err *err)
 {
 	double d = cJSON_IsNumber(v) ? v->valuedouble : -1;
 	char got[80];
 
 	/* Range first, so the cast is defined; no libm needed. */
-	if (!(d >= 0 && d <= CFG_MAX_DEBOUNCE_MS) || d != (double)(unsigned)d) {
+	if (!(d >= min && d <= max) || d != (double)(unsigned)d) {
 		cfg_json_desc(v, got, sizeof(got));
 		return cfg_errf(err,
-		    "expected a whole number of milliseconds from 0 to %d, "
+		    "expected a whole number of milliseconds from %u to %u, "
 		    "got %s",
-		    CFG_MAX_DEBOUNCE_MS, got);
+		    min, max, got);
 	}
 	*out = (unsigned)d;
 	return 0;
@@ -160,7 +163,11 @@ cfg_load_watch(const cJSON *obj, struct cfg *c, struct cfg_err *err)
 			continue;
 		mark = cfg_path_push(err, it->string);
 		if (key == W_DEBOUNCE)
-			cfg_load_debounce(it, &c->c_debounce_ms, err);
+			cfg_load_ms(
+			    it, 0, CFG_MAX_DEBOUNCE_MS, &c->c_debounce_ms, err);
+		else if (key == W_POLL)
+			cfg_load_ms(it, CFG_MIN_POLL_MS, CFG_MAX_POLL_MS,
+			    &c->c_poll_ms, err);
 		else
 			cfg_get_strv(it, &c->c_ignore, err);
 		cfg_path_pop(err, mark);

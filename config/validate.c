@@ -114,6 +114,16 @@ cfg_check_top(const struct cfg *c, struct cfg_err *err)
 		    "got %u",
 		    CFG_MAX_DEBOUNCE_MS, c->c_debounce_ms);
 	}
+	/* 0 is the default (not forced); --poll is checked by the CLI too. */
+	if (c->c_poll_ms != 0 &&
+	    (c->c_poll_ms < CFG_MIN_POLL_MS ||
+	        c->c_poll_ms > CFG_MAX_POLL_MS)) {
+		cfg_path_set(err, "watch.poll_ms");
+		cfg_errf(err,
+		    "expected a whole number of milliseconds from %d to %d, "
+		    "got %u",
+		    CFG_MIN_POLL_MS, CFG_MAX_POLL_MS, c->c_poll_ms);
+	}
 	cfg_path_set(err, "");
 }
 

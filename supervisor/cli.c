@@ -19,10 +19,11 @@ static const char usage_text[] =
     "usage: tend [-c FILE] [--timestamps]\n"
     "       tend serve [ROOT] [--build CMD [--watch PATH]...] [--http ADDR]\n"
     "                  [--udp ADDR] [--udp-log FILE] [--spa] [--no-dotenv]\n"
-    "                  [--timestamps]\n"
+    "                  [--poll MS] [--timestamps]\n"
     "       tend run [-c FILE] [-j N] [--keep-going] [--timestamps]\n"
     "                [--json] [JOB...]\n"
-    "       tend exec [--watch PATH]... [--restart | --queue] [--clear]\n"
+    "       tend exec [--watch PATH]... [--poll MS] [--restart | --queue]\n"
+    "                 [--clear]\n"
     "                 [--stop-signal SIG] [--stop-timeout S]\n"
     "                 [--restart-on-failure [--restart-limit N]]\n"
     "                 -- CMD [ARG...]\n"
@@ -60,6 +61,9 @@ static const char usage_text[] =
     "  --spa           serve ROOT/index.html for paths without a file\n"
     "                  and without an extension (single-page apps)\n"
     "  --no-dotenv     do not read ./.env into the build's environment\n"
+    "  --poll MS       watch by polling every MS milliseconds (50-60000)\n"
+    "                  instead of inotify (NFS, SMB and 9p are polled\n"
+    "                  every 500 ms without it)\n"
     "  --timestamps    start each output line with the time, HH:MM:SS.mmm\n"
     "  --restart-limit N\n"
     "                  exec --restart-on-failure gives up after N failures\n"
@@ -109,6 +113,8 @@ static const struct {
     {"max-restarts", "restart-limit"},
     {"fallback", "spa"},
     {"history-api-fallback", "spa"},
+    {"legacy-watch", "poll"},
+    {"polling", "poll"},
 };
 
 /* The option of opts closest to word (without dashes), or NULL. */
@@ -215,6 +221,21 @@ strv_push(struct cfg_strv *sv, const char *s)
 	return 0;
 }
 
+/* --poll MS, as watch.poll_ms: a whole number from 50 to 60000. */
+static int
+parse_poll(const char *arg, unsigned *out)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*end != '\0' || end == arg || n < 50 || n > 60000)
+		return usage_error("--poll: expected milliseconds from 50 to "
+		                   "60000, got \"%s\"",
+		    arg);
+	*out = (unsigned)n;
+	return 0;
+}
+
 static int
 parse_config_flags(int argc, char **argv, struct cli *out)
 {
@@ -265,6 +286,7 @@ parse_serve(int argc, char **argv, struct cli *out)
 	    {"timestamps", no_argument, NULL, 'T'},
 	    {"spa", no_argument, NULL, 'S'},
 	    {"no-dotenv", no_argument, NULL, 'D'},
+	    {"poll", required_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -303,6 +325,10 @@ parse_serve(int argc, char **argv, struct cli *out)
 			break;
 		case 'D':
 			c->c_dotenv = false;
+			break;
+		case 'P':
+			if ((rc = parse_poll(optarg, &c->c_poll_ms)) != 0)
+				goto done;
 			break;
 		case 'h':
 			usage(stdout);
@@ -426,6 +452,7 @@ parse_exec(int argc, char **argv, struct cli *out)
 	    {"restart-on-failure", no_argument, NULL, 'f'},
 	    {"restart-limit", required_argument, NULL, 'L'},
 	    {"clear", no_argument, NULL, 'C'},
+	    {"poll", required_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -485,6 +512,10 @@ parse_exec(int argc, char **argv, struct cli *out)
 		case 'C':
 			o->clear = true;
 			break;
+		case 'P':
+			if ((rc = parse_poll(optarg, &o->poll_ms)) != 0)
+				return rc;
+			break;
 		case 'h':
 			usage(stdout);
 			out->mode = CLI_DONE;
@@ -496,6 +527,8 @@ parse_exec(int argc, char **argv, struct cli *out)
 	if (limit_given && !o->restart_on_failure)
 		return usage_error(
 		    "%s--restart-limit needs --restart-on-failure", "");
+	if (o->poll_ms > 0 && o->nwatch == 0)
+		return usage_error("%s--poll needs --watch", "");
 	if (optind >= argc)
 		return usage_error("%sexec needs a command: tend exec -- CMD "
 		                   "[ARG...]",

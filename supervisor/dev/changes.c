@@ -115,7 +115,7 @@ job_wants(const struct dev *d, const struct job *j, const char *path,
 static void
 arm(struct dev *d)
 {
-	watch_debounce(d->sup.loop, &d->debounce, &d->debounce_first,
+	watch_debounce(d->watch, &d->debounce, &d->debounce_first,
 	    d->sup.cfg.c_debounce_ms / 1000.0, DEBOUNCE_MAX_WAIT);
 }
 
@@ -229,7 +229,7 @@ int
 changes_start(struct dev *d)
 {
 	struct sup *s = &d->sup;
-	struct watch_ops ops = {on_changed, on_overflow, d};
+	struct watch_ops ops = {on_changed, on_overflow, d, log_info};
 	struct ignore *ig;
 	char pat[PATH_MAX], base[PATH_MAX];
 	bool want = d->serve && s->cfg.c_serve.s_livereload;
@@ -248,6 +248,9 @@ changes_start(struct dev *d)
 		ignore_free(ig);
 		return -1;
 	}
+	/* tend serve has no file: its setting is --poll. */
+	watch_force_poll(d->watch, s->cfg.c_poll_ms,
+	    s->cfg.c_file != NULL ? "watch.poll_ms" : "--poll");
 	for (size_t i = 0; i < s->njobs; i++) {
 		const struct cfg_job *c = s->jobs[i]->j_cfg;
 		for (size_t k = 0; k < c->j_watch.n; k++) {

@@ -26,6 +26,7 @@ struct exec_opts {
 	 */
 	unsigned restart_limit;
 	bool clear; /* --clear: clear the screen before each run */
+	unsigned poll_ms; /* --poll: poll every --watch tree; 0: inotify */
 };
 
 #define EXEC_RESTART_LIMIT 5 /* config's CFG_RESTART_LIMIT */

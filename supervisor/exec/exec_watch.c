@@ -23,7 +23,7 @@
 static void
 arm(struct xc *x)
 {
-	watch_debounce(x->loop, &x->debounce, &x->debounce_first, XC_DEBOUNCE,
+	watch_debounce(x->watch, &x->debounce, &x->debounce_first, XC_DEBOUNCE,
 	    XC_DEBOUNCE_MAX);
 }
 
@@ -70,7 +70,7 @@ on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
 int
 xc_watch_start(struct xc *x)
 {
-	struct watch_ops ops = {on_changed, on_overflow, x};
+	struct watch_ops ops = {on_changed, on_overflow, x, log_warnx};
 	char clean[PATH_MAX], base[PATH_MAX];
 	struct ignore *ig;
 
@@ -84,6 +84,7 @@ xc_watch_start(struct xc *x)
 		ignore_free(ig);
 		return -1;
 	}
+	watch_force_poll(x->watch, x->o->poll_ms, "--poll");
 	for (size_t i = 0; i < x->o->nwatch; i++) {
 		glob_clean(x->o->watch[i], clean, sizeof(clean));
 		if ((x->patterns[i] = strdup(clean)) == NULL)

@@ -47,6 +47,7 @@ struct ignore {
 	struct ignore_rule *ig_rules;
 	size_t ig_n;
 	size_t ig_cap;
+	unsigned long ig_gen; /* bumped whenever the rules change */
 };
 
 struct ignore *
@@ -188,6 +189,7 @@ ignore_push(
 	}
 	r->r_flags = flags;
 	ig->ig_n++;
+	ig->ig_gen++;
 	return 0;
 }
 
@@ -301,6 +303,7 @@ ignore_splice(struct ignore *ig, struct ignore *fresh, const char *base)
 	free(ig->ig_rules);
 	ig->ig_rules = v;
 	ig->ig_n = ig->ig_cap = n;
+	ig->ig_gen++;
 	/* The rules now belong to ig. */
 	fresh->ig_n = 0;
 	return 0;
@@ -309,7 +312,7 @@ ignore_splice(struct ignore *ig, struct ignore *fresh, const char *base)
 int
 ignore_load_gitignore(struct ignore *ig, const char *dir)
 {
-	struct ignore fresh = {NULL, 0, 0};
+	struct ignore fresh = {NULL, 0, 0, 0};
 	char base[PATH_MAX], path[PATH_MAX + sizeof("/.gitignore")];
 	char *buf = NULL, *line, *nl;
 	size_t len = 0, n;
@@ -408,6 +411,12 @@ ignore_excluded(const struct ignore *ig, const char *path, bool is_dir)
 			return !(r->r_flags & IR_NEGATE);
 	}
 	return false;
+}
+
+unsigned long
+ignore_generation(const struct ignore *ig)
+{
+	return ig == NULL ? 0 : ig->ig_gen;
 }
 
 bool

@@ -55,4 +55,10 @@ int ignore_load_gitignore(struct ignore *ig, const char *dir);
  */
 bool ignore_match(const struct ignore *ig, const char *path, bool is_dir);
 
+/*
+ * A number that changes whenever a rule is added, replaced or removed: a
+ * path judged under one generation is judged the same while it lasts.
+ */
+unsigned long ignore_generation(const struct ignore *ig);
+
 #endif

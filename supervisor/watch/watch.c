@@ -10,10 +10,16 @@
  * later, elsewhere, must not be reported under its old name. IN_Q_OVERFLOW
  * means events were lost: every tree is rescanned and the caller rebuilds,
  * rather than silently missing a change.
+ *
+ * A tree on a filesystem that does not tell inotify about changes made
+ * elsewhere (statfs: poll_fs_blind), or a mount of one met inside a
+ * watched tree, is polled instead (poll.c), and so is every tree when
+ * polling is forced (watch_force_poll); the caller sees the same reports.
  */
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/vfs.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +34,7 @@
 
 #include "glob.h"
 #include "log.h"
+#include "poll.h"
 #include "watch.h"
 
 #define WATCH_MASK \
@@ -39,7 +46,7 @@
 struct watch {
 	struct ev_loop *loop;
 	ev_io io;
-	int fd;
+	int fd; /* inotify, opened with the first tree it watches; or -1 */
 	struct ignore *ig;
 	struct watch_ops ops;
 	char **paths; /* indexed by watch descriptor */
@@ -49,7 +56,73 @@ struct watch {
 	size_t nroots;
 	bool warned_limit;
 	bool quiet; /* watch_quiesce ran */
+	struct poller *poll; /* the polled trees, if any */
+	unsigned poll_ms; /* forced: every tree is polled */
+	const char *poll_why;
 };
+
+static int add_dir(
+    struct watch *w, const char *dir, int depth, bool report, dev_t dev);
+
+/* Poll dir: why ends the line that says so. */
+static int
+poll_tree(struct watch *w, const char *dir, const char *why)
+{
+	unsigned ms = w->poll_ms > 0 ? w->poll_ms : POLL_DEFAULT_MS;
+
+	if (w->poll == NULL &&
+	    (w->poll = poller_new(w->loop, w->ig, ms, w->ops.changed,
+	         w->ops.arg, w->ops.say)) == NULL)
+		return -1;
+	return poller_add(w->poll, dir, why);
+}
+
+/*
+ * A directory on another filesystem than its parent's (a mount point):
+ * polled if inotify does not see changes made to it elsewhere. Returns
+ * 1 if it is polled now, 0 if inotify will do, -1 on ENOMEM.
+ */
+static int
+poll_if_blind(struct watch *w, const char *dir)
+{
+	char why[96];
+	struct statfs sf;
+	const char *fs;
+
+	if (statfs(dir, &sf) == -1 || (fs = poll_fs_blind(sf.f_type)) == NULL)
+		return 0;
+	snprintf(
+	    why, sizeof(why), ": %s does not report changes to inotify", fs);
+	return poll_tree(w, dir, why) == -1 ? -1 : 1;
+}
+
+/* Watch dir with inotify, dev being its filesystem (0: look). */
+static int
+add_top(struct watch *w, const char *dir, bool report)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == -1)
+		return add_dir(w, dir, 0, report, 0);
+	return add_dir(w, dir, 0, report, st.st_dev);
+}
+
+static void on_readable(struct ev_loop *loop, ev_io *io, int revents);
+
+/* The inotify fd, at the first tree that needs it. */
+static int
+inotify_open(struct watch *w)
+{
+	if (w->fd >= 0)
+		return 0;
+	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->fd < 0)
+		return -1;
+	ev_io_init(&w->io, on_readable, w->fd, EV_READ);
+	w->io.data = w;
+	ev_io_start(w->loop, &w->io);
+	return 0;
+}
 
 static void
 join(char *out, size_t size, const char *dir, const char *name)
@@ -101,16 +174,17 @@ limit_reached(struct watch *w, const char *dir)
 	log_warnx("cannot watch %s: the inotify watch limit "
 	          "(fs.inotify.max_user_watches = %s) is reached; raise it "
 	          "with: sudo sysctl fs.inotify.max_user_watches=524288 (or "
-	          "ignore big directories in .gitignore or watch.ignore)",
+	          "ignore big directories in .gitignore or watch.ignore, or "
+	          "poll: watch.poll_ms, --poll)",
 	    dir, buf);
 }
 
 /*
- * Watch dir and recurse. When report is set (a directory that appeared
- * after start), every file found is reported as changed.
+ * Watch dir (on device dev) and recurse. When report is set (a directory
+ * that appeared after start), every file found is reported as changed.
  */
 static int
-add_dir(struct watch *w, const char *dir, int depth, bool report)
+add_dir(struct watch *w, const char *dir, int depth, bool report, dev_t dev)
 {
 	struct dirent *de;
 	DIR *d;
@@ -145,8 +219,15 @@ add_dir(struct watch *w, const char *dir, int depth, bool report)
 		if (lstat(path, &st) == -1)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			if (!ignore_match(w->ig, path, true))
-				rc = add_dir(w, path, depth + 1, report);
+			if (ignore_match(w->ig, path, true))
+				continue;
+			/* A mount point: perhaps one inotify is blind to. */
+			if (st.st_dev != dev &&
+			    (rc = poll_if_blind(w, path)) != 0) {
+				rc = rc < 0 ? -1 : 0;
+				continue;
+			}
+			rc = add_dir(w, path, depth + 1, report, st.st_dev);
 		} else if (report && !ignore_match(w->ig, path, false))
 			w->ops.changed(w->ops.arg, path, false);
 	}
@@ -180,7 +261,7 @@ static void
 rescan(struct watch *w)
 {
 	for (size_t i = 0; i < w->nroots; i++)
-		add_dir(w, w->roots[i], 0, false);
+		add_top(w, w->roots[i], false);
 }
 
 static void
@@ -223,26 +304,27 @@ handle(struct watch *w, const struct inotify_event *ev)
 	if (ignore_match(w->ig, path, is_dir))
 		return;
 	if (is_dir && (ev->mask & (IN_CREATE | IN_MOVED_TO)))
-		add_dir(w, path, 0, true);
+		add_top(w, path, true);
 	/* A directory created or touched is no change; its files will be. */
 	if (is_dir && !(ev->mask & (IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE)))
 		return;
 	w->ops.changed(w->ops.arg, path, is_dir);
 }
 
-void
-watch_poll(struct watch *w)
+/* Deliver what the inotify queue holds. */
+static void
+read_queue(struct watch *w)
 {
 	/* Aligned as the inotify(7) example does. */
 	char buf[65536]
 	    __attribute__((aligned(__alignof__(struct inotify_event))));
 
-	for (;;) {
+	while (w->fd >= 0) {
 		ssize_t n = read(w->fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return; /* EAGAIN: all read */
+			break; /* EAGAIN: all read */
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const void *)p;
 			handle(w, ev);
@@ -251,12 +333,19 @@ watch_poll(struct watch *w)
 	}
 }
 
+void
+watch_poll(struct watch *w)
+{
+	read_queue(w);
+	poller_scan_now(w->poll);
+}
+
 static void
 on_readable(struct ev_loop *loop, ev_io *io, int revents)
 {
 	(void)loop;
 	(void)revents;
-	watch_poll(io->data);
+	read_queue(io->data); /* a poll has its own timer */
 }
 
 struct watch *
@@ -266,19 +355,20 @@ watch_new(struct ev_loop *loop, struct ignore *ig, const struct watch_ops *ops)
 
 	if (w == NULL)
 		return NULL;
-	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (w->fd < 0) {
-		log_warn("inotify_init1");
-		free(w);
-		return NULL;
-	}
+	w->fd = -1;
 	w->loop = loop;
 	w->ig = ig;
 	w->ops = *ops;
-	ev_io_init(&w->io, on_readable, w->fd, EV_READ);
-	w->io.data = w;
-	ev_io_start(loop, &w->io);
+	if (w->ops.say == NULL)
+		w->ops.say = log_info;
 	return w;
+}
+
+void
+watch_force_poll(struct watch *w, unsigned ms, const char *why)
+{
+	w->poll_ms = ms;
+	w->poll_why = why;
 }
 
 /*
@@ -304,10 +394,30 @@ load_parent_gitignores(struct watch *w, const char *dir)
 int
 watch_add_tree(struct watch *w, const char *dir)
 {
-	char clean[PATH_MAX];
+	char clean[PATH_MAX], why[160];
 	char **roots;
+	int rc;
 
 	glob_clean(dir, clean, sizeof(clean));
+	if (w->poll_ms > 0) {
+		load_parent_gitignores(w, clean);
+		snprintf(why, sizeof(why), " (%s)", w->poll_why);
+		return poll_tree(w, clean, why);
+	}
+	if ((rc = poll_if_blind(w, clean)) != 0) {
+		load_parent_gitignores(w, clean);
+		return rc < 0 ? -1 : 0;
+	}
+	if (poller_covers(w->poll, clean))
+		return 0;
+	if (inotify_open(w) == -1) {
+		/* Out of inotify instances (another tool holds them)? */
+		snprintf(why, sizeof(why),
+		    ": inotify_init1: %s (fs.inotify.max_user_instances)",
+		    strerror(errno));
+		load_parent_gitignores(w, clean);
+		return poll_tree(w, clean, why);
+	}
 	for (size_t i = 0; i < w->nroots; i++)
 		if (strcmp(w->roots[i], clean) == 0)
 			return 0;
@@ -319,7 +429,7 @@ watch_add_tree(struct watch *w, const char *dir)
 		return -1;
 	w->nroots++;
 	load_parent_gitignores(w, clean);
-	return add_dir(w, clean, 0, false);
+	return add_top(w, clean, false);
 }
 
 int
@@ -345,10 +455,21 @@ watch_pattern_dir(const char *pattern, char *out, size_t size)
 }
 
 void
-watch_debounce(struct ev_loop *loop, ev_timer *t, ev_tstamp *first, double wait,
+watch_debounce(struct watch *w, ev_timer *t, ev_tstamp *first, double wait,
     double max_wait)
 {
+	struct ev_loop *loop = w->loop;
 	ev_tstamp now = ev_now(loop);
+
+	/*
+	 * Found by a poll: the burst is over only when a later scan finds
+	 * nothing new, so wait for one (the poller scans sooner meanwhile).
+	 */
+	if (poller_reporting(w->poll)) {
+		double settle = poller_settle(w->poll);
+		wait = wait > settle ? wait : settle;
+		max_wait = max_wait > 2 * settle ? max_wait : 2 * settle;
+	}
 
 	if (!ev_is_active(t))
 		*first = now;
@@ -359,12 +480,13 @@ watch_debounce(struct ev_loop *loop, ev_timer *t, ev_tstamp *first, double wait,
 	ev_timer_stop(loop, t);
 	ev_timer_set(t, wait, 0.);
 	ev_timer_start(loop, t);
+	poller_hold(w->poll, now + wait);
 }
 
 unsigned
 watch_count(const struct watch *w)
 {
-	return w->count;
+	return w->count + poller_dirs(w->poll);
 }
 
 /*
@@ -379,6 +501,9 @@ watch_quiesce(struct watch *w)
 	if (w == NULL || w->quiet)
 		return;
 	w->quiet = true;
+	poller_quiesce(w->poll);
+	if (w->fd < 0)
+		return;
 	ev_io_stop(w->loop, &w->io);
 	for (int wd = 0; wd < w->npaths; wd++)
 		if (w->paths[wd] != NULL)
@@ -390,8 +515,11 @@ watch_free(struct watch *w)
 {
 	if (w == NULL)
 		return;
-	ev_io_stop(w->loop, &w->io);
-	close(w->fd);
+	poller_free(w->poll);
+	if (w->fd >= 0) {
+		ev_io_stop(w->loop, &w->io);
+		close(w->fd);
+	}
 	for (int i = 0; i < w->npaths; i++)
 		free(w->paths[i]);
 	free(w->paths);

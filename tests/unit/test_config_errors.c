@@ -406,6 +406,18 @@ Test(config_errors, a_debounce_above_a_minute_is_rejected)
 	    "watch.debounce_ms", "got 60001");
 }
 
+Test(config_errors, a_poll_interval_outside_50_to_60000_is_rejected)
+{
+	assert_load_fails("{\"watch\": {\"poll_ms\": 0}}", "watch.poll_ms",
+	    "expected a whole number of milliseconds from 50 to 60000, got 0");
+	assert_load_fails(
+	    "{\"watch\": {\"poll_ms\": 60001}}", "watch.poll_ms", "got 60001");
+	assert_load_fails(
+	    "{\"watch\": {\"poll_ms\": 100.5}}", "watch.poll_ms", "got 100.5");
+	assert_load_fails("{\"watch\": {\"poll_ms\": \"100\"}}",
+	    "watch.poll_ms", "got \"100\"");
+}
+
 Test(config_errors, a_non_string_ignore_entry_is_named_by_index)
 {
 	assert_load_fails("{\"watch\": {\"ignore\": [\"*.tmp\", 1]}}",

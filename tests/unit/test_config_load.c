@@ -385,6 +385,27 @@ Test(config_load, the_output_spells_out_defaults_and_cmd_as_written)
 	cr_assert(strstr(s, "\"udp\":\tnull") != NULL, "%s", s);
 	cr_assert(strstr(s, "\"debounce_ms\":\t50") != NULL, "%s", s);
 	cr_assert(strstr(s, "\"grace\":\t10") != NULL, "%s", s);
+	/* Not forced, not written: 0 would not load again. */
+	cr_assert(strstr(s, "poll_ms") == NULL, "%s", s);
 	free(s);
+	cfg_free(&c);
+}
+
+Test(config_load, a_forced_poll_interval_is_read_and_written)
+{
+	struct cfg c;
+	char *s;
+
+	load_ok("{\"watch\": {\"poll_ms\": 250}}", &c);
+	cr_assert(eq(uint, c.c_poll_ms, 250));
+	s = cfg_to_json(&c);
+	cr_assert(strstr(s, "\"poll_ms\":\t250") != NULL, "%s", s);
+	free(s);
+	cfg_free(&c);
+	load_ok("{\"watch\": {\"poll_ms\": 50.0}}", &c);
+	cr_assert(eq(uint, c.c_poll_ms, 50));
+	cfg_free(&c);
+	load_ok("{}", &c);
+	cr_assert(eq(uint, c.c_poll_ms, 0)); /* inotify */
 	cfg_free(&c);
 }
