@@ -38,7 +38,7 @@
 #include "start.h"
 
 const char *
-xc_signame(int signo)
+wrap_signame(int signo)
 {
 	static char buf[32];
 	const char *name = cfg_signal_name(signo);
@@ -67,7 +67,7 @@ format_cmd(char *const *argv, char *buf, size_t size)
 }
 
 void
-xc_finish(struct xc *x, int code, int signo)
+wrap_finish(struct wrap *x, int code, int signo)
 {
 	x->exit_code = code;
 	x->exit_signo = signo;
@@ -83,36 +83,36 @@ describe(int status, char *buf, size_t size)
 		    buf, size, "exited with status %d", WEXITSTATUS(status));
 	else
 		snprintf(buf, size, "was killed by %s",
-		    xc_signame(WTERMSIG(status)));
+		    wrap_signame(WTERMSIG(status)));
 }
 
 /* See the top of this file. */
 static void
-finish_with_status(struct xc *x)
+finish_with_status(struct wrap *x)
 {
 	int st = x->wstatus, sig;
 
 	if (x->watching && x->told) {
-		xc_finish(x, 128 + x->told, x->told);
+		wrap_finish(x, 128 + x->told, x->told);
 		return;
 	}
 	if (WIFEXITED(st)) {
-		xc_finish(x, WEXITSTATUS(st), 0);
+		wrap_finish(x, WEXITSTATUS(st), 0);
 		return;
 	}
 	sig = WTERMSIG(st);
 	if (x->told &&
 	    (sig == x->told ||
 	        (x->stop_sent && (sig == x->o->stop_signal || sig == SIGKILL))))
-		xc_finish(x, 128 + x->told, x->told);
+		wrap_finish(x, 128 + x->told, x->told);
 	else if (sig == SIGINT && x->had_tty)
-		xc_finish(x, 128 + SIGINT, SIGINT);
+		wrap_finish(x, 128 + SIGINT, SIGINT);
 	else
-		xc_finish(x, 128 + sig, 0);
+		wrap_finish(x, 128 + sig, 0);
 }
 
 static void
-start(struct xc *x)
+start(struct wrap *x)
 {
 	static char changed[16 + PATHSET_MAX * 256];
 	char summary[512];
@@ -141,19 +141,20 @@ start(struct xc *x)
 	x->overflowed = false;
 	pathset_clear(&x->changes);
 	x->rerun = false;
-	if (xc_start(x) == 0)
+	if (wrap_start(x) == 0)
 		return;
 	/* A typo in the command is not worth retrying forever. */
 	if (!x->watching && x->runs == 0)
-		xc_finish(x, WEXITSTATUS(x->wstatus), 0);
+		wrap_finish(x, WEXITSTATUS(x->wstatus), 0);
 	else
-		xc_run_ended(x);
+		wrap_run_ended(x);
 }
 
 static void
 on_backoff(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct xc *x = (struct xc *)((char *)w - offsetof(struct xc, backoff));
+	struct wrap *x =
+	    (struct wrap *)((char *)w - offsetof(struct wrap, backoff));
 
 	(void)loop;
 	(void)revents;
@@ -165,7 +166,7 @@ on_backoff(struct ev_loop *loop, ev_timer *w, int revents)
  * failures in a row, give up as a service does (proc/backoff.c): false.
  */
 static bool
-restart_later(struct xc *x, const char *how)
+restart_later(struct wrap *x, const char *how)
 {
 	/* A command that never started has no run time to count. */
 	ev_tstamp up = x->runs > 0 ? ev_now(x->loop) - x->started : 0;
@@ -186,7 +187,7 @@ restart_later(struct xc *x, const char *how)
 }
 
 void
-xc_run_ended(struct xc *x)
+wrap_run_ended(struct wrap *x)
 {
 	int st = x->wstatus;
 	bool failed = !WIFEXITED(st) || WEXITSTATUS(st) != 0;
@@ -222,7 +223,7 @@ xc_run_ended(struct xc *x)
 }
 
 void
-xc_changed(struct xc *x)
+wrap_changed(struct wrap *x)
 {
 	if (x->exiting || x->told)
 		return;
@@ -240,7 +241,7 @@ xc_changed(struct xc *x)
 	}
 	/* --restart: the changes keep gathering until the run is gone. */
 	x->rerun = true;
-	xc_stop(x);
+	wrap_stop(x);
 }
 
 /*
@@ -259,7 +260,7 @@ open_std_fds(void)
 int
 exec_run(const struct exec_opts *o)
 {
-	static struct xc x; /* the atexit terminal restore points into it */
+	static struct wrap x; /* the atexit terminal restore points into it */
 
 	open_std_fds();
 	x.o = o;
@@ -270,11 +271,11 @@ exec_run(const struct exec_opts *o)
 	x.loop = proc_start();
 	ev_init(&x.backoff, on_backoff);
 	ev_init(&x.debounce, NULL);
-	xc_child_init(&x);
-	xc_tty_init(&x);
+	wrap_child_init(&x);
+	wrap_tty_init(&x);
 	/* Before the first child: a signal must never find the default. */
-	xc_signals_start(&x);
-	if (x.watching && xc_watch_start(&x) == -1) {
+	wrap_signals_start(&x);
+	if (x.watching && wrap_watch_start(&x) == -1) {
 		x.exit_code = 1;
 		goto out;
 	}
@@ -282,18 +283,18 @@ exec_run(const struct exec_opts *o)
 	 * The guard only matters to a command that lives: `tend exec --
 	 * true` in a script loop must not pay a fork for it (0.3 ms here).
 	 */
-	guard_start(&x.guard, x.loop, XC_GUARD_AFTER);
+	guard_start(&x.guard, x.loop, WRAP_GUARD_AFTER);
 	start(&x);
 	/* ev_run forgets an ev_break made before it (a spawn failure). */
 	if (!x.done)
 		ev_run(x.loop, 0);
 out:
-	xc_signals_stop(&x);
-	xc_child_fini(&x);
+	wrap_signals_stop(&x);
+	wrap_child_fini(&x);
 	ev_timer_stop(x.loop, &x.backoff);
-	xc_watch_stop(&x);
+	wrap_watch_stop(&x);
 	pathset_clear(&x.changes);
-	xc_tty_restore(&x);
+	wrap_tty_restore(&x);
 	guard_stop(&x.guard);
 	if (x.exit_signo != 0)
 		die_of_signal(x.exit_signo);

@@ -31,14 +31,14 @@ static void on_deadline(struct ev_loop *, ev_timer *, int);
 static void on_sweep(struct ev_loop *, ev_timer *, int);
 
 void
-xc_child_init(struct xc *x)
+wrap_child_init(struct wrap *x)
 {
 	ev_init(&x->deadline, on_deadline);
 	ev_init(&x->sweep, on_sweep);
 }
 
 void
-xc_child_fini(struct xc *x)
+wrap_child_fini(struct wrap *x)
 {
 	ev_child_stop(x->loop, &x->child);
 	ev_timer_stop(x->loop, &x->deadline);
@@ -47,14 +47,14 @@ xc_child_fini(struct xc *x)
 
 /* The group leader's pid is also the group id; ESRCH is "no one left". */
 static void
-group_kill(struct xc *x, int signo)
+group_kill(struct wrap *x, int signo)
 {
 	if (x->pgid > 0 && kill(-x->pgid, signo) == -1 && errno != ESRCH)
-		log_warn("kill(-%d, %s)", (int)x->pgid, xc_signame(signo));
+		log_warn("kill(-%d, %s)", (int)x->pgid, wrap_signame(signo));
 }
 
 void
-xc_forward(struct xc *x, int signo)
+wrap_forward(struct wrap *x, int signo)
 {
 	if (x->active)
 		group_kill(x, signo);
@@ -66,7 +66,7 @@ xc_forward(struct xc *x, int signo)
  * as it sees SIGCHLD) and members of its group whose parent is alive.
  */
 static size_t
-leftovers(struct xc *x)
+leftovers(struct wrap *x)
 {
 	size_t n = sweep_children(0);
 
@@ -77,7 +77,7 @@ leftovers(struct xc *x)
 }
 
 static void
-arm_deadline(struct xc *x)
+arm_deadline(struct wrap *x)
 {
 	ev_timer_stop(x->loop, &x->deadline);
 	ev_timer_set(&x->deadline, x->o->stop_timeout, 0.);
@@ -86,7 +86,7 @@ arm_deadline(struct xc *x)
 
 /* The stop signal, and SIGCONT: a stopped process would never see it. */
 static void
-stop_group(struct xc *x)
+stop_group(struct wrap *x)
 {
 	int sig = x->o->stop_signal;
 
@@ -96,7 +96,7 @@ stop_group(struct xc *x)
 }
 
 static void
-stop_children(struct xc *x)
+stop_children(struct wrap *x)
 {
 	int sig = x->o->stop_signal;
 
@@ -106,7 +106,7 @@ stop_children(struct xc *x)
 }
 
 int
-xc_start(struct xc *x)
+wrap_start(struct wrap *x)
 {
 	static const char clear[] = "\033[H\033[2J\033[3J";
 	struct spawn_req r;
@@ -140,24 +140,24 @@ xc_start(struct xc *x)
 	/* Straight after spawn (ev.pod); 1: report stops too (Ctrl-Z). */
 	ev_child_init(&x->child, on_child, pid, 1);
 	ev_child_start(x->loop, &x->child);
-	xc_tty_give(x);
+	wrap_tty_give(x);
 	return 0;
 }
 
 void
-xc_stop(struct xc *x)
+wrap_stop(struct wrap *x)
 {
 	if (!x->active || x->stop_sent)
 		return;
 	x->stop_sent = true;
-	log_warnx("stopping %s (%s)", x->cmd, xc_signame(x->o->stop_signal));
+	log_warnx("stopping %s (%s)", x->cmd, wrap_signame(x->o->stop_signal));
 	/* The main process is alive (or stop_sent would be set already). */
 	stop_group(x);
 	arm_deadline(x);
 }
 
 void
-xc_kill(struct xc *x)
+wrap_kill(struct wrap *x)
 {
 	if (!x->active)
 		return;
@@ -169,18 +169,18 @@ xc_kill(struct xc *x)
 }
 
 static void
-run_over(struct xc *x)
+run_over(struct wrap *x)
 {
 	ev_timer_stop(x->loop, &x->deadline);
 	ev_timer_stop(x->loop, &x->sweep);
 	x->active = false;
 	guard_forget(&x->guard, x->pgid);
 	x->pgid = 0;
-	xc_run_ended(x);
+	wrap_run_ended(x);
 }
 
 static void
-main_exited(struct xc *x, int status)
+main_exited(struct wrap *x, int status)
 {
 	size_t left;
 
@@ -188,7 +188,7 @@ main_exited(struct xc *x, int status)
 	x->pid = 0;
 	x->wstatus = status;
 	/* At once, so that the next Ctrl-C reaches tend, not an empty group. */
-	xc_tty_take(x);
+	wrap_tty_take(x);
 	if ((left = leftovers(x)) == 0) {
 		run_over(x);
 		return;
@@ -196,7 +196,7 @@ main_exited(struct xc *x, int status)
 	if (!x->stop_sent) {
 		log_warnx("stopping %zu left-over process%s of %s (%s)", left,
 		    left == 1 ? "" : "es", x->cmd,
-		    xc_signame(x->o->stop_signal));
+		    wrap_signame(x->o->stop_signal));
 		stop_group(x);
 		arm_deadline(x);
 	}
@@ -216,12 +216,13 @@ main_exited(struct xc *x, int status)
 static void
 on_child(struct ev_loop *loop, ev_child *w, int revents)
 {
-	struct xc *x = (struct xc *)((char *)w - offsetof(struct xc, child));
+	struct wrap *x =
+	    (struct wrap *)((char *)w - offsetof(struct wrap, child));
 
 	(void)loop;
 	(void)revents;
 	if (WIFSTOPPED(w->rstatus)) {
-		xc_tty_child_stopped(x, WSTOPSIG(w->rstatus));
+		wrap_tty_child_stopped(x, WSTOPSIG(w->rstatus));
 		return;
 	}
 	if (WIFCONTINUED(w->rstatus))
@@ -232,7 +233,8 @@ on_child(struct ev_loop *loop, ev_child *w, int revents)
 static void
 on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct xc *x = (struct xc *)((char *)w - offsetof(struct xc, deadline));
+	struct wrap *x =
+	    (struct wrap *)((char *)w - offsetof(struct wrap, deadline));
 
 	(void)loop;
 	(void)revents;
@@ -243,13 +245,14 @@ on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 		log_warnx("%zu left-over process(es) of %s still running "
 		          "after %g s; SIGKILL",
 		    leftovers(x), x->cmd, x->o->stop_timeout);
-	xc_kill(x);
+	wrap_kill(x);
 }
 
 static void
 on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct xc *x = (struct xc *)((char *)w - offsetof(struct xc, sweep));
+	struct wrap *x =
+	    (struct wrap *)((char *)w - offsetof(struct wrap, sweep));
 	size_t left;
 
 	(void)loop;

@@ -22,14 +22,14 @@
 #include "pathset.h"
 #include "sweep.h"
 
-#define XC_NSIG 9 /* the forwarded signals, see exec_signals.c */
-#define XC_DEBOUNCE 0.05 /* s of quiet after a change, as dev/changes.c */
-#define XC_DEBOUNCE_MAX 1.0 /* s: a file written forever still reruns */
-#define XC_GUARD_AFTER 0.1 /* s: a command this old gets a guard */
+#define WRAP_NSIG 9 /* the forwarded signals, see exec_signals.c */
+#define WRAP_DEBOUNCE 0.05 /* s of quiet after a change, as dev/changes.c */
+#define WRAP_DEBOUNCE_MAX 1.0 /* s: a file written forever still reruns */
+#define WRAP_GUARD_AFTER 0.1 /* s: a command this old gets a guard */
 
 struct watch;
 
-struct xc_tty {
+struct wrap_tty {
 	bool t_isatty; /* stdin is a terminal */
 	bool t_handover; /* may give the foreground to the child */
 	bool t_may_stop; /* job control: tend stops when the child does */
@@ -43,7 +43,8 @@ struct xc_tty {
 	bool t_warned_stop; /* said once that PID 1 cannot stop with it */
 };
 
-struct xc {
+/* The command tend exec wraps, and everything about wrapping it. */
+struct wrap {
 	struct ev_loop *loop;
 	const struct exec_opts *o;
 	char cmd[160]; /* the command, for messages */
@@ -71,7 +72,7 @@ struct xc {
 	int told; /* INT, TERM or HUP sent to tend, 0 if none */
 	unsigned stop_asks; /* stop requests; the second insists */
 	bool exiting; /* leave the loop when the run ends */
-	bool done; /* xc_finish was called (perhaps before ev_run) */
+	bool done; /* wrap_finish was called (perhaps before ev_run) */
 	int exit_code; /* what exec_run returns */
 	int exit_signo; /* or the signal it re-raises, 0 */
 	struct backoff backoff_policy; /* the delay, the fast failures */
@@ -85,39 +86,39 @@ struct xc {
 	ev_timer debounce;
 	ev_tstamp debounce_first;
 
-	struct xc_tty tty;
-	ev_signal sigs[XC_NSIG];
+	struct wrap_tty tty;
+	ev_signal sigs[WRAP_NSIG];
 };
 
 /* exec.c: decisions. */
-void xc_run_ended(struct xc *x); /* the run's last process is gone */
-void xc_changed(struct xc *x); /* debounced --watch changes */
-void xc_finish(struct xc *x, int code, int signo); /* leave the loop */
-const char *xc_signame(int signo);
+void wrap_run_ended(struct wrap *x); /* the run's last process is gone */
+void wrap_changed(struct wrap *x); /* debounced --watch changes */
+void wrap_finish(struct wrap *x, int code, int signo); /* leave the loop */
+const char *wrap_signame(int signo);
 
 /* exec_child.c: one run. */
-int xc_start(struct xc *x); /* 0, or -1: the spawn failed (logged) */
-void xc_stop(struct xc *x); /* stop signal + SIGCONT; no-op if sent */
-void xc_kill(struct xc *x); /* SIGKILL the whole run now */
-void xc_forward(struct xc *x, int signo); /* to the run's group */
-void xc_child_init(struct xc *x);
-void xc_child_fini(struct xc *x);
+int wrap_start(struct wrap *x); /* 0, or -1: the spawn failed (logged) */
+void wrap_stop(struct wrap *x); /* stop signal + SIGCONT; no-op if sent */
+void wrap_kill(struct wrap *x); /* SIGKILL the whole run now */
+void wrap_forward(struct wrap *x, int signo); /* to the run's group */
+void wrap_child_init(struct wrap *x);
+void wrap_child_fini(struct wrap *x);
 
 /* exec_signals.c */
-void xc_signals_start(struct xc *x);
-void xc_signals_stop(struct xc *x);
+void wrap_signals_start(struct wrap *x);
+void wrap_signals_stop(struct wrap *x);
 
 /* exec_tty.c */
-void xc_tty_init(struct xc *x);
-void xc_tty_give(struct xc *x); /* the run's group becomes foreground */
-void xc_tty_take(struct xc *x); /* tend's group again, modes restored */
-void xc_tty_child_stopped(struct xc *x, int signo);
-void xc_tty_continued(struct xc *x); /* tend got SIGCONT */
-void xc_tty_stop_self(struct xc *x); /* job control: stop like the child */
-void xc_tty_restore(struct xc *x); /* every exit path */
+void wrap_tty_init(struct wrap *x);
+void wrap_tty_give(struct wrap *x); /* the run's group becomes foreground */
+void wrap_tty_take(struct wrap *x); /* tend's group again, modes restored */
+void wrap_tty_child_stopped(struct wrap *x, int signo);
+void wrap_tty_continued(struct wrap *x); /* tend got SIGCONT */
+void wrap_tty_stop_self(struct wrap *x); /* job control: stop like the child */
+void wrap_tty_restore(struct wrap *x); /* every exit path */
 
 /* exec_watch.c */
-int xc_watch_start(struct xc *x); /* 0, or -1 after saying why */
-void xc_watch_stop(struct xc *x);
+int wrap_watch_start(struct wrap *x); /* 0, or -1 after saying why */
+void wrap_watch_stop(struct wrap *x);
 
 #endif

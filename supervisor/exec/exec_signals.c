@@ -24,7 +24,7 @@
 #include "log.h"
 #include "watch.h"
 
-static const int forwarded[XC_NSIG] = {
+static const int forwarded[WRAP_NSIG] = {
     SIGINT,
     SIGTERM,
     SIGHUP,
@@ -38,7 +38,7 @@ static const int forwarded[XC_NSIG] = {
 
 /* A request to end: remember the first one, for the exit status. */
 static void
-told_to_stop(struct xc *x, int signo)
+told_to_stop(struct wrap *x, int signo)
 {
 	if (x->told == 0)
 		x->told = signo;
@@ -48,11 +48,11 @@ told_to_stop(struct xc *x, int signo)
 	/* Nothing will rerun; freeing the marks now makes the exit quick. */
 	watch_quiesce(x->watch);
 	if (!x->active)
-		xc_finish(x, 128 + signo, signo);
+		wrap_finish(x, 128 + signo, signo);
 }
 
 static void
-on_stop_request(struct xc *x, int signo)
+on_stop_request(struct wrap *x, int signo)
 {
 	told_to_stop(x, signo);
 	if (!x->active)
@@ -61,20 +61,20 @@ on_stop_request(struct xc *x, int signo)
 		x->exiting = true;
 		if (++x->stop_asks >= 2 && !x->kill_sent) {
 			/* redis: "You insist..." */
-			log_warnx("%s again: SIGKILL", xc_signame(signo));
-			xc_kill(x);
+			log_warnx("%s again: SIGKILL", wrap_signame(signo));
+			wrap_kill(x);
 		} else
-			xc_stop(x);
+			wrap_stop(x);
 		return;
 	}
 	/* The wrapper's SIGINT and SIGHUP: the command decides. */
-	xc_forward(x, signo);
+	wrap_forward(x, signo);
 }
 
 static void
 on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	struct xc *x = w->data;
+	struct wrap *x = w->data;
 	int signo = w->signum;
 
 	(void)loop;
@@ -87,33 +87,33 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		break;
 	case SIGCONT:
 		/* `fg` after we stopped with the command: it goes on too. */
-		xc_tty_continued(x);
-		xc_forward(x, SIGCONT);
+		wrap_tty_continued(x);
+		wrap_forward(x, SIGCONT);
 		break;
 	case SIGTSTP:
 		/* Its stop (reported by ev_child) then stops us. */
 		if (x->active && x->pid > 0)
-			xc_forward(x, SIGTSTP);
+			wrap_forward(x, SIGTSTP);
 		else
-			xc_tty_stop_self(x);
+			wrap_tty_stop_self(x);
 		break;
 	case SIGQUIT:
 		/* No core of tend for a Ctrl-\ with nothing running. */
 		if (!x->active)
-			xc_finish(x, 128 + SIGQUIT, 0);
+			wrap_finish(x, 128 + SIGQUIT, 0);
 		else
-			xc_forward(x, signo);
+			wrap_forward(x, signo);
 		break;
 	default:
-		xc_forward(x, signo);
+		wrap_forward(x, signo);
 		break;
 	}
 }
 
 void
-xc_signals_start(struct xc *x)
+wrap_signals_start(struct wrap *x)
 {
-	for (size_t i = 0; i < XC_NSIG; i++) {
+	for (size_t i = 0; i < WRAP_NSIG; i++) {
 		ev_signal_init(&x->sigs[i], on_signal, forwarded[i]);
 		x->sigs[i].data = x;
 		ev_signal_start(x->loop, &x->sigs[i]);
@@ -121,8 +121,8 @@ xc_signals_start(struct xc *x)
 }
 
 void
-xc_signals_stop(struct xc *x)
+wrap_signals_stop(struct wrap *x)
 {
-	for (size_t i = 0; i < XC_NSIG; i++)
+	for (size_t i = 0; i < WRAP_NSIG; i++)
 		ev_signal_stop(x->loop, &x->sigs[i]);
 }

@@ -27,7 +27,7 @@
 #include "exec_priv.h"
 #include "log.h"
 
-static struct xc_tty *restore_at_exit; /* for exit() from fatal() */
+static struct wrap_tty *restore_at_exit; /* for exit() from fatal() */
 
 /*
  * Is tend's process group the terminal's foreground? As PID 1 of a pid
@@ -54,14 +54,14 @@ foreground(void)
  * back from (see give_back).
  */
 static bool
-ours(const struct xc_tty *t)
+ours(const struct wrap_tty *t)
 {
 	return foreground() ||
 	    (t->t_left > 0 && tcgetpgrp(STDIN_FILENO) == t->t_left);
 }
 
 static void
-restore_modes(struct xc_tty *t)
+restore_modes(struct wrap_tty *t)
 {
 	if (t->t_saved_ok && ours(t) &&
 	    tcsetattr(STDIN_FILENO, TCSANOW, &t->t_saved) == -1)
@@ -76,7 +76,7 @@ restore_modes(struct xc_tty *t)
  * back its finished job, will touch it.
  */
 static void
-give_back(struct xc_tty *t)
+give_back(struct wrap_tty *t)
 {
 	pid_t given = t->t_given;
 
@@ -105,9 +105,9 @@ at_exit(void)
 }
 
 void
-xc_tty_init(struct xc *x)
+wrap_tty_init(struct wrap *x)
 {
-	struct xc_tty *t = &x->tty;
+	struct wrap_tty *t = &x->tty;
 
 	/*
 	 * tini's note: a process in a background group that calls tcsetpgrp
@@ -131,9 +131,9 @@ xc_tty_init(struct xc *x)
 }
 
 void
-xc_tty_give(struct xc *x)
+wrap_tty_give(struct wrap *x)
 {
-	struct xc_tty *t = &x->tty;
+	struct wrap_tty *t = &x->tty;
 
 	/* Only when the terminal is ours to give: never steal it from bg. */
 	if (!t->t_handover || x->pid <= 0 || !ours(t))
@@ -148,13 +148,13 @@ xc_tty_give(struct xc *x)
 }
 
 void
-xc_tty_take(struct xc *x)
+wrap_tty_take(struct wrap *x)
 {
 	give_back(&x->tty);
 }
 
 void
-xc_tty_stop_self(struct xc *x)
+wrap_tty_stop_self(struct wrap *x)
 {
 	if (!x->tty.t_may_stop || !x->tty.t_isatty)
 		return;
@@ -167,9 +167,9 @@ xc_tty_stop_self(struct xc *x)
 }
 
 void
-xc_tty_child_stopped(struct xc *x, int signo)
+wrap_tty_child_stopped(struct wrap *x, int signo)
 {
-	struct xc_tty *t = &x->tty;
+	struct wrap_tty *t = &x->tty;
 
 	if ((signo == SIGTTIN || signo == SIGTTOU) && t->t_given > 0 &&
 	    tcgetpgrp(STDIN_FILENO) == t->t_given) {
@@ -178,7 +178,7 @@ xc_tty_child_stopped(struct xc *x, int signo)
 		 * tcsetpgrp (there is no hook in the child to do it before
 		 * exec, as tini's fork can). It owns the terminal now.
 		 */
-		xc_forward(x, SIGCONT);
+		wrap_forward(x, SIGCONT);
 		return;
 	}
 	if ((x->watching || !t->t_may_stop) &&
@@ -200,21 +200,21 @@ xc_tty_child_stopped(struct xc *x, int signo)
 		if (!t->t_warned_stop)
 			log_warnx("%s is stopped (%s); as PID 1 tend cannot "
 			          "stop with it: send it SIGCONT to go on",
-			    x->cmd, xc_signame(signo));
+			    x->cmd, wrap_signame(signo));
 		t->t_warned_stop = true;
 		return;
 	}
 	/* As a shell does for a job: keep its modes for `fg`, restore ours. */
 	if (t->t_given > 0 && tcgetpgrp(STDIN_FILENO) == t->t_given)
 		t->t_child_ok = tcgetattr(STDIN_FILENO, &t->t_child) == 0;
-	xc_tty_take(x);
-	xc_tty_stop_self(x);
+	wrap_tty_take(x);
+	wrap_tty_stop_self(x);
 }
 
 void
-xc_tty_continued(struct xc *x)
+wrap_tty_continued(struct wrap *x)
 {
-	struct xc_tty *t = &x->tty;
+	struct wrap_tty *t = &x->tty;
 
 	if (t->t_given > 0 || !x->active || x->pid <= 0)
 		return;
@@ -225,13 +225,13 @@ xc_tty_continued(struct xc *x)
 	    tcsetattr(STDIN_FILENO, TCSANOW, &t->t_child) == -1)
 		log_warn("tcsetattr");
 	t->t_child_ok = false;
-	xc_tty_give(x);
+	wrap_tty_give(x);
 }
 
 void
-xc_tty_restore(struct xc *x)
+wrap_tty_restore(struct wrap *x)
 {
-	xc_tty_take(x);
+	wrap_tty_take(x);
 	restore_modes(&x->tty);
 	restore_at_exit = NULL;
 }

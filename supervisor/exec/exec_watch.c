@@ -21,16 +21,16 @@
 #include "watch.h"
 
 static void
-arm(struct xc *x)
+arm(struct wrap *x)
 {
-	watch_debounce(x->watch, &x->debounce, &x->debounce_first, XC_DEBOUNCE,
-	    XC_DEBOUNCE_MAX);
+	watch_debounce(x->watch, &x->debounce, &x->debounce_first,
+	    WRAP_DEBOUNCE, WRAP_DEBOUNCE_MAX);
 }
 
 static void
 on_changed(void *arg, const char *path, bool is_dir)
 {
-	struct xc *x = arg;
+	struct wrap *x = arg;
 
 	if (x->exiting || x->told)
 		return;
@@ -47,7 +47,7 @@ on_changed(void *arg, const char *path, bool is_dir)
 static void
 on_overflow(void *arg)
 {
-	struct xc *x = arg;
+	struct wrap *x = arg;
 
 	x->overflowed = true;
 	arm(x);
@@ -56,7 +56,8 @@ on_overflow(void *arg)
 static void
 on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct xc *x = (struct xc *)((char *)w - offsetof(struct xc, debounce));
+	struct wrap *x =
+	    (struct wrap *)((char *)w - offsetof(struct wrap, debounce));
 
 	(void)loop;
 	(void)revents;
@@ -64,11 +65,11 @@ on_debounce(struct ev_loop *loop, ev_timer *w, int revents)
 	pathset_remove_if(&x->changes, watch_transient_gone);
 	/* Lost events (x->overflowed): what changed is unknown, so rerun. */
 	if (x->overflowed || !pathset_empty(&x->changes))
-		xc_changed(x);
+		wrap_changed(x);
 }
 
 int
-xc_watch_start(struct xc *x)
+wrap_watch_start(struct wrap *x)
 {
 	struct watch_ops ops = {on_changed, on_overflow, x, log_warnx};
 	char clean[PATH_MAX], base[PATH_MAX];
@@ -102,7 +103,7 @@ xc_watch_start(struct xc *x)
 }
 
 void
-xc_watch_stop(struct xc *x)
+wrap_watch_stop(struct wrap *x)
 {
 	if (x->patterns == NULL)
 		return;
