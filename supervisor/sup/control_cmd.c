@@ -93,8 +93,9 @@ dump_line(void *arg, const char *line, size_t len, bool err)
 {
 	struct dump *d = arg;
 
-	control_printf(
-	    d->c, "%s %c %.*s\n", d->name, err ? '!' : '|', (int)len, line);
+	control_printf(d->c, "%s %c ", d->name, err ? '!' : '|');
+	control_out(d->c, line, len); /* whole, however long */
+	control_out(d->c, "\n", 1);
 }
 
 static void
