@@ -287,7 +287,7 @@ r_headers_complete(http_parser *p)
 	px->x_rval = false;
 	/* 100, 103: the final answer follows (r_message_complete). */
 	if (st / 100 == 1 && st != 101)
-		return 0;
+		return 1;
 	if (st == 101 && !px->x_upgrade) {
 		px->x_err = EPROTO;
 		return -1;
@@ -296,7 +296,8 @@ r_headers_complete(http_parser *p)
 		return -1;
 	if (st == 101)
 		return 2; /* what follows is the new protocol's */
-	return px->x_head ? 1 : 0; /* a HEAD's answer has no body */
+	/* No body, whatever a Content-Length says (RFC 9110 6.4.1). */
+	return px->x_head || st == 204 || st == 304 ? 1 : 0;
 }
 
 static int
