@@ -459,7 +459,7 @@ conn_rio_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	if (c->c_st == CS_PROXY) {
-		wrk_pxy_drive(c);
+		wrk_pxy_readable(c);
 		wrk_http_check_drained(h);
 		return;
 	}

@@ -246,6 +246,7 @@ int wrk_pxy_capture(struct wrk_conn *, bool, const char *, size_t);
 void wrk_pxy_start(struct wrk_conn *);
 int wrk_pxy_req_body(struct wrk_conn *, const char *, size_t);
 void wrk_pxy_drive(struct wrk_conn *);
+void wrk_pxy_readable(struct wrk_conn *); /* the client's fd, in CS_PROXY */
 void wrk_pxy_drain(struct wrk_conn *);
 void wrk_pxy_timeout(struct wrk_conn *);
 void wrk_pxy_free(struct wrk_conn *);

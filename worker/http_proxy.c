@@ -321,6 +321,8 @@ client_read(struct wrk_conn *c)
 		do
 			n = recv(c->c_fd, o->b + o->len, o->cap - o->len, 0);
 		while (n < 0 && errno == EINTR);
+		/* A short read emptied the socket: wait for the watcher. */
+		px->x_cready = n > 0 && (size_t)n == o->cap - o->len;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
 		if (n < 0) {
@@ -339,6 +341,7 @@ client_read(struct wrk_conn *c)
 			n = recv(c->c_fd, c->c_rbuf + c->c_rlen,
 			    WRK_RBUF_SIZE - c->c_rlen, 0);
 		while (n < 0 && errno == EINTR);
+		px->x_cready = n > 0 && (size_t)n == WRK_RBUF_SIZE - c->c_rlen;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
 		/*
@@ -494,12 +497,16 @@ wrk_pxy_pump(struct wrk_conn *c)
 		}
 		if (c->c_pxy != px)
 			continue;
-		if (want_client(c)) {
+		/* Only what is ready: a read that would block is a syscall
+		 * lost. */
+		if (want_client(c) &&
+		    (px->x_cready ||
+		        (!px->x_req_done && c->c_roff < c->c_rlen))) {
 			if ((r = client_read(c)) < 0)
 				return -1;
 			moved |= r;
 		}
-		if (want_server(c)) {
+		if (want_server(c) && px->x_uready) {
 			if ((r = wrk_pxy_up_read(c)) < 0)
 				return -1;
 			moved |= r;
@@ -516,6 +523,13 @@ wrk_pxy_pump(struct wrk_conn *c)
 void
 wrk_pxy_drive(struct wrk_conn *c)
 {
+	wrk_pxy_pump(c);
+}
+
+void
+wrk_pxy_readable(struct wrk_conn *c)
+{
+	c->c_pxy->x_cready = true;
 	wrk_pxy_pump(c);
 }
 

@@ -27,6 +27,7 @@
 #define WRK_PXY_HEAD_MAX (64 * 1024) /* a server's response head: 502 */
 #define WRK_PXY_POOL 8 /* idle connections kept per server */
 #define WRK_PXY_IDLE 2.0 /* seconds one is kept (below servers' own) */
+#define WRK_PXY_PEEK 0.5 /* idle longer: checked (MSG_PEEK) before reuse */
 #define WRK_PXY_CONNECT 10.0 /* seconds to connect, then 504 */
 #define WRK_PXY_HOLD (64 * 1024) /* after </body>: then the tag goes in */
 
@@ -54,6 +55,7 @@ struct wrk_ups {
 	struct wrk_conn *u_c; /* the client it serves; NULL while idle */
 	TAILQ_ENTRY(wrk_ups) u_link;
 	unsigned u_addr; /* which of the route's addresses */
+	ev_tstamp u_idle_at; /* when it went into the pool */
 	bool u_connecting;
 	bool u_reused; /* taken from the pool */
 	bool u_wshut; /* shutdown(SHUT_WR) done (tunnel) */
@@ -93,6 +95,7 @@ struct wrk_pxy {
 	bool x_up_eof; /* tunnel: the server ended its side */
 	bool x_cl_eof; /* the client ended its side (after its request) */
 	bool x_cl_shut; /* tunnel: the client's side shut down */
+	bool x_cready, x_uready; /* a read may find bytes (the watchers say) */
 	bool x_wdead; /* the server stopped reading: the body is dropped */
 	int x_err; /* why the answer could not be read (errno) */
 	bool x_inject, x_inj_done; /* live reload into the HTML */

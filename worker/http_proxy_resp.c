@@ -381,6 +381,8 @@ wrk_pxy_up_read(struct wrk_conn *c)
 	do
 		n = recv(px->x_u->u_fd, px->x_rbuf, WRK_PXY_RBUF, 0);
 	while (n < 0 && errno == EINTR);
+	/* A short read emptied the socket: wait for the watcher. */
+	px->x_uready = n == WRK_PXY_RBUF;
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
 	if (px->x_tunnel) {

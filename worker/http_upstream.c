@@ -9,8 +9,8 @@
  * nginx's keepalive cache: an idle connection the server closes, or
  * sends on, leaves the pool at once; none is kept past WRK_PXY_IDLE, nor
  * while the worker drains; the least recently used makes room. One is
- * also asked (MSG_PEEK) whether it is still open as it is taken. Every
- * fd is nonblocking and close-on-exec. Whether a route's server answers
+ * also asked (MSG_PEEK), if it idled a while, whether it is still open as
+ * it is taken. Every fd is nonblocking and close-on-exec. Whether a route's server answers
  * is reported on each change (ops->upstream), not on every request.
  */
 #include <sys/socket.h>
@@ -156,11 +156,21 @@ wrk_ups_open(struct wrk_conn *c, bool fresh)
 	ssize_t n;
 	char b;
 
+	px->x_uready = false;
 	while (!fresh && (u = TAILQ_FIRST(&p->p_idle)) != NULL) {
 		TAILQ_REMOVE(&p->p_idle, u, u_link);
 		p->p_nidle--;
-		/* Closed by the server, or sent on unasked: not for reuse. */
-		n = recv(u->u_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+		/*
+		 * Closed by the server, or sent on unasked: not for reuse. Its
+		 * watcher says so, unless it happened in this loop turn; one
+		 * idle a while is asked (a server's keep-alive may be as short
+		 * as ours), one that just served is not: no syscall per
+		 * request under load.
+		 */
+		if (ev_now(c->c_h->h_loop) - u->u_idle_at < WRK_PXY_PEEK)
+			n = -1, errno = EAGAIN;
+		else
+			n = recv(u->u_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			ev_io_stop(c->c_h->h_loop, &u->u_rio);
 			ev_timer_stop(c->c_h->h_loop, &u->u_tmo);
@@ -202,6 +212,7 @@ wrk_ups_release(struct wrk_conn *c, bool reuse)
 	TAILQ_INSERT_HEAD(&p->p_idle, u, u_link);
 	p->p_nidle++;
 	u->u_reused = false;
+	u->u_idle_at = ev_now(loop);
 	ev_io_start(loop, &u->u_rio);
 	u->u_tmo.repeat = WRK_PXY_IDLE;
 	ev_timer_again(loop, &u->u_tmo);
@@ -274,6 +285,7 @@ ups_rio_cb(struct ev_loop *loop, ev_io *w, int revents)
 		idle_close(u);
 		return;
 	}
+	u->u_c->c_pxy->x_uready = true;
 	wrk_pxy_pump(u->u_c);
 	wrk_http_check_drained(h);
 }
