@@ -26,6 +26,8 @@
 #define WRK_PXY_RBUF (16 * 1024) /* one read from a server */
 #define WRK_PXY_HEAD_MAX (64 * 1024) /* a server's response head: 502 */
 #define WRK_PXY_POOL 8 /* idle connections kept per server */
+#define WRK_PXY_BURST 64 /* and, for WRK_PXY_GRACE, up to this many */
+#define WRK_PXY_GRACE 0.1 /* seconds a burst's extra ones wait for reuse */
 #define WRK_PXY_IDLE 2.0 /* seconds one is kept (below servers' own) */
 #define WRK_PXY_PEEK 0.5 /* idle longer: checked (MSG_PEEK) before reuse */
 #define WRK_PXY_CONNECT 10.0 /* seconds to connect, then 504 */
@@ -43,6 +45,8 @@ struct wrk_pool {
 	TAILQ_HEAD(wrk_ups_q, wrk_ups) p_idle; /* most recently used first */
 	size_t p_nidle;
 	int p_err; /* errno of the last failed connect; 0: it answers */
+	ev_timer p_trim; /* closes what is over WRK_PXY_POOL after the grace */
+	struct wrk_http *p_h;
 };
 
 /* A connection to a server: busy for one client, or idle in its pool. */

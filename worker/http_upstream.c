@@ -8,10 +8,15 @@
  * idle keep-alive connections, the most recently used first. As in
  * nginx's keepalive cache: an idle connection the server closes, or
  * sends on, leaves the pool at once; none is kept past WRK_PXY_IDLE, nor
- * while the worker drains; the least recently used makes room. One is
+ * while the worker drains; the least recently used makes room. Unlike
+ * it, the room is made WRK_PXY_GRACE later: when a burst of answers ends
+ * together, the requests that follow find their connections (up to
+ * WRK_PXY_BURST) instead of reconnecting, which made half the cost of a
+ * proxied request under 32 concurrent clients (docs/benchmarks.md). One is
  * also asked (MSG_PEEK), if it idled a while, whether it is still open as
- * it is taken. Every fd is nonblocking and close-on-exec. Whether a route's server answers
- * is reported on each change (ops->upstream), not on every request.
+ * it is taken. Every fd is nonblocking and close-on-exec. Whether a route's
+ * server answers is reported on each change (ops->upstream), not on every
+ * request.
  */
 #include <sys/socket.h>
 
@@ -28,6 +33,7 @@
 static void ups_rio_cb(struct ev_loop *, ev_io *, int);
 static void ups_wio_cb(struct ev_loop *, ev_io *, int);
 static void ups_tmo_cb(struct ev_loop *, ev_timer *, int);
+static void trim_cb(struct ev_loop *, ev_timer *, int);
 
 int
 wrk_pools_init(struct wrk_http *h)
@@ -40,7 +46,9 @@ wrk_pools_init(struct wrk_http *h)
 	h->h_npools = h->h_lim.nroutes;
 	for (size_t i = 0; i < h->h_npools; i++) {
 		h->h_pools[i].p_route = &h->h_lim.routes[i];
+		h->h_pools[i].p_h = h;
 		TAILQ_INIT(&h->h_pools[i].p_idle);
+		ev_init(&h->h_pools[i].p_trim, trim_cb);
 	}
 	return 0;
 }
@@ -71,9 +79,35 @@ wrk_pools_close_idle(struct wrk_http *h)
 {
 	struct wrk_ups *u;
 
-	for (size_t i = 0; i < h->h_npools; i++)
+	for (size_t i = 0; i < h->h_npools; i++) {
+		ev_timer_stop(h->h_loop, &h->h_pools[i].p_trim);
 		while ((u = TAILQ_FIRST(&h->h_pools[i].p_idle)) != NULL)
 			idle_close(u);
+	}
+}
+
+/*
+ * Over WRK_PXY_POOL: the least recently used go once idle for the grace;
+ * if younger ones are still over, look again when the oldest is due.
+ */
+static void
+trim_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct wrk_pool *p = WRK_CONTAINER_OF(w, struct wrk_pool, p_trim);
+	struct wrk_ups *u;
+	double due;
+
+	(void)revents;
+	while (p->p_nidle > WRK_PXY_POOL &&
+	    (u = TAILQ_LAST(&p->p_idle, wrk_ups_q)) != NULL) {
+		due = u->u_idle_at + WRK_PXY_GRACE - ev_now(loop);
+		if (due > 0) {
+			ev_timer_set(w, due, 0.);
+			ev_timer_start(loop, w);
+			return;
+		}
+		idle_close(u);
+	}
 }
 
 void
@@ -207,10 +241,14 @@ wrk_ups_release(struct wrk_conn *c, bool reuse)
 	}
 	ev_io_stop(loop, &u->u_wio);
 	p = u->u_pool;
-	if (p->p_nidle >= WRK_PXY_POOL)
+	if (p->p_nidle >= WRK_PXY_BURST)
 		idle_close(TAILQ_LAST(&p->p_idle, wrk_ups_q));
 	TAILQ_INSERT_HEAD(&p->p_idle, u, u_link);
 	p->p_nidle++;
+	if (p->p_nidle > WRK_PXY_POOL && !ev_is_active(&p->p_trim)) {
+		ev_timer_set(&p->p_trim, WRK_PXY_GRACE, 0.);
+		ev_timer_start(loop, &p->p_trim);
+	}
 	u->u_reused = false;
 	u->u_idle_at = ev_now(loop);
 	ev_io_start(loop, &u->u_rio);

@@ -359,3 +359,46 @@ Test(http_proxy, a_drain_waits_for_a_proxied_answer)
 	close(fd);
 	cli_close(&c);
 }
+
+/*
+ * The pool after a burst: 12 answers end together, 8 connections stay
+ * idle, the 4 least recently used close after the grace, and all of
+ * them after the idle time.
+ */
+Test(http_proxy, the_pool_keeps_eight_after_a_burst_then_none)
+{
+	struct cli c[12];
+	struct resp r;
+	char req[4096], b;
+	int fd[12], closed;
+
+	start(false);
+	for (int i = 0; i < 12; i++) {
+		cli_open(&c[i], &S, 0);
+		cli_send(&c[i], "GET /api/x HTTP/1.1\r\nHost: t\r\n\r\n");
+	}
+	for (int i = 0; i < 12; i++) {
+		fd[i] = up_accept();
+		up_read(fd[i], req, sizeof(req));
+	}
+	for (int i = 0; i < 12; i++)
+		up_send(fd[i], "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx");
+	for (int i = 0; i < 12; i++) {
+		cr_assert(eq(int, cli_resp(&c[i], &r, false), 0));
+		resp_free(&r);
+	}
+	srv_nap_ms(400);
+	closed = 0;
+	for (int i = 0; i < 12; i++)
+		closed += recv(fd[i], &b, 1, MSG_DONTWAIT) == 0;
+	cr_assert(eq(int, closed, 4));
+	srv_nap_ms(2200);
+	closed = 0;
+	for (int i = 0; i < 12; i++)
+		closed += recv(fd[i], &b, 1, MSG_DONTWAIT) == 0;
+	cr_assert(eq(int, closed, 12));
+	for (int i = 0; i < 12; i++) {
+		close(fd[i]);
+		cli_close(&c[i]);
+	}
+}
