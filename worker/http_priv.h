@@ -167,6 +167,7 @@ struct wrk_http {
 	unsigned h_visit;
 	struct wrk_pool *h_pools; /* one per route (http_upstream.c) */
 	size_t h_npools;
+	char *h_pxy_rbuf; /* WRK_PXY_RBUF: every read from a server */
 	time_t h_date_sec;
 	char h_date[32];
 };

@@ -242,8 +242,7 @@ wrk_pxy_start(struct wrk_conn *c)
 	    p->method == HTTP_LOCK;
 	px->x_replay = true;
 	if ((px->x_hval && wrk_buf_add(&px->x_hcap, "\r\n", 2) < 0) ||
-	    wrk_pxy_head(c) < 0 ||
-	    (px->x_rbuf = malloc(WRK_PXY_RBUF)) == NULL) {
+	    wrk_pxy_head(c) < 0) {
 		c->c_req.err = 503;
 		refuse(c);
 		return;
@@ -564,7 +563,6 @@ wrk_pxy_free(struct wrk_conn *c)
 	wrk_buf_free(&px->x_out);
 	wrk_buf_free(&px->x_rcap);
 	wrk_buf_free(&px->x_hold);
-	free(px->x_rbuf);
 	free(px);
 	c->c_pxy = NULL;
 }

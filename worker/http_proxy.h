@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <strings.h>
 
 #include <ev.h>
 #include <http_parser.h>
@@ -83,7 +84,6 @@ struct wrk_pxy {
 	bool x_unsafe; /* POST, PATCH, LOCK: not resent once a byte went */
 	/* From the server. */
 	http_parser x_rp;
-	char *x_rbuf; /* WRK_PXY_RBUF */
 	struct wrk_buf x_rcap; /* the response head's lines */
 	bool x_rval;
 	char x_status[64];
@@ -115,7 +115,8 @@ int wrk_cap_add(
 /* The lines of a capture: name and value of each, in turn. */
 bool wrk_hdr_next(const struct wrk_buf *cap, size_t *pos, const char **name,
     size_t *nlen, const char **val, size_t *vlen);
-bool wrk_hdr_is(const char *name, size_t nlen, const char *want);
+#define WRK_HDR_IS(name, nlen, lit) \
+	((nlen) == sizeof(lit) - 1 && strncasecmp((name), (lit), (nlen)) == 0)
 bool wrk_hdr_listed(const char *list, size_t len, const char *name,
     size_t nlen); /* a token of a Connection value */
 int wrk_pxy_head(struct wrk_conn *c); /* the request head into x_out */

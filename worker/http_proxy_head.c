@@ -14,13 +14,15 @@
 
 #include <arpa/inet.h>
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "http_proxy.h"
+
+#define LIT_ADD(b, s) wrk_buf_add((b), (s), sizeof(s) - 1)
+#define STR_ADD(b, s) wrk_buf_add((b), (s), strlen(s))
 
 /* Room for n more bytes after b->len. */
 int
@@ -51,21 +53,6 @@ wrk_buf_add(struct wrk_buf *b, const void *p, size_t n)
 	memcpy(b->b + b->len, p, n);
 	b->len += n;
 	return 0;
-}
-
-static int
-buf_addf(struct wrk_buf *b, const char *fmt, ...)
-{
-	char line[WRK_HDR_VAL * 2 + 64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return -1;
-	return wrk_buf_add(b, line, (size_t)n);
 }
 
 void
@@ -111,8 +98,11 @@ wrk_hdr_next(const struct wrk_buf *cap, size_t *pos, const char **name,
 		return false;
 	s = cap->b + *pos;
 	end = cap->b + cap->len;
-	if ((eol = memmem(s, (size_t)(end - s), "\r\n", 2)) == NULL)
+	/* Captured lines hold no CR or LF but their ends (wrk_cap_add). */
+	if ((eol = memchr(s, '\n', (size_t)(end - s))) == NULL)
 		eol = end;
+	else if (eol > s && eol[-1] == '\r')
+		eol--;
 	if ((colon = memchr(s, ':', (size_t)(eol - s))) == NULL)
 		colon = eol;
 	*name = s;
@@ -126,12 +116,6 @@ wrk_hdr_next(const struct wrk_buf *cap, size_t *pos, const char **name,
 		(*vlen)--;
 	*pos = (size_t)(eol - cap->b) + (eol < end ? 2 : 0);
 	return true;
-}
-
-bool
-wrk_hdr_is(const char *name, size_t nlen, const char *want)
-{
-	return nlen == strlen(want) && strncasecmp(name, want, nlen) == 0;
 }
 
 /* name is one of the comma-separated tokens of list (a Connection). */
@@ -265,19 +249,29 @@ static bool
 hop(const struct wrk_pxy *px, const char *name, size_t nlen,
     const struct wrk_buf *conn)
 {
-	static const char *const drop[] = {"connection", "keep-alive",
-	    "proxy-connection", "te", "trailer", "transfer-encoding", "expect",
-	    "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"};
+#define D(s) \
+	{ \
+		s, sizeof(s) - 1 \
+	}
+	static const struct {
+		const char *s;
+		size_t n;
+	} drop[] = {D("connection"), D("keep-alive"), D("proxy-connection"),
+	    D("te"), D("trailer"), D("transfer-encoding"), D("expect"),
+	    D("x-forwarded-for"), D("x-forwarded-proto"),
+	    D("x-forwarded-host")};
+#undef D
 
 	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
-		if (wrk_hdr_is(name, nlen, drop[i]))
+		if (nlen == drop[i].n &&
+		    strncasecmp(name, drop[i].s, nlen) == 0)
 			return true;
-	if (wrk_hdr_is(name, nlen, "upgrade"))
+	if (WRK_HDR_IS(name, nlen, "upgrade"))
 		return !px->x_upgrade;
 	/* A chunked body goes as chunks: a Content-Length beside it lies. */
-	if (wrk_hdr_is(name, nlen, "content-length"))
+	if (WRK_HDR_IS(name, nlen, "content-length"))
 		return px->x_chunked;
-	return !wrk_hdr_is(name, nlen, "host") &&
+	return conn->len > 0 && !WRK_HDR_IS(name, nlen, "host") &&
 	    wrk_hdr_listed(conn->b, conn->len, name, nlen);
 }
 
@@ -297,9 +291,9 @@ wrk_pxy_head(struct wrk_conn *c)
 
 	http_parser_url_init(&u);
 	while (wrk_hdr_next(&px->x_hcap, &pos, &name, &nlen, &val, &vlen)) {
-		struct wrk_buf *to = wrk_hdr_is(name, nlen, "connection")
+		struct wrk_buf *to = WRK_HDR_IS(name, nlen, "connection")
 		    ? &conn
-		    : wrk_hdr_is(name, nlen, "x-forwarded-for") ? &xff
+		    : WRK_HDR_IS(name, nlen, "x-forwarded-for") ? &xff
 		                                                : NULL;
 		if (to != NULL &&
 		    ((to->len > 0 && wrk_buf_add(to, ", ", 2)) ||
@@ -318,8 +312,8 @@ wrk_pxy_head(struct wrk_conn *c)
 		} else if (u.field_set & (1 << UF_QUERY))
 			plen = 0; /* "/" then "?..." below */
 	}
-	if (buf_addf(o, "%s ", http_method_str(c->c_parser.method)) ||
-	    wrk_buf_add(o, path, plen) ||
+	if (STR_ADD(o, http_method_str(c->c_parser.method)) ||
+	    wrk_buf_add(o, " ", 1) || wrk_buf_add(o, path, plen) ||
 	    (plen == 0 && (u.field_set & (1 << UF_QUERY)) &&
 	        (wrk_buf_add(o, "/?", 2) ||
 	            wrk_buf_add(o, r->url + u.field_data[UF_QUERY].off,
@@ -336,14 +330,18 @@ wrk_pxy_head(struct wrk_conn *c)
 	}
 	peer_ip(c->c_peer, ip, sizeof(ip));
 	if ((r->hosts == 0 &&
-	        buf_addf(o, "Host: %s\r\n", px->x_pool->p_route->to)) ||
-	    buf_addf(o, "X-Forwarded-For: %.*s%s%s\r\n", (int)xff.len,
-	        xff.len > 0 ? xff.b : "", xff.len > 0 ? ", " : "", ip) ||
-	    buf_addf(o, "X-Forwarded-Proto: http\r\n") ||
+	        (LIT_ADD(o, "Host: ") || STR_ADD(o, px->x_pool->p_route->to) ||
+	            LIT_ADD(o, "\r\n"))) ||
+	    LIT_ADD(o, "X-Forwarded-For: ") ||
+	    (xff.len > 0 &&
+	        (wrk_buf_add(o, xff.b, xff.len) || LIT_ADD(o, ", "))) ||
+	    STR_ADD(o, ip) || LIT_ADD(o, "\r\nX-Forwarded-Proto: http\r\n") ||
 	    (r->hosts == 1 &&
-	        buf_addf(o, "X-Forwarded-Host: %s\r\n", host->v)) ||
-	    (px->x_chunked && buf_addf(o, "Transfer-Encoding: chunked\r\n")) ||
-	    (px->x_upgrade && buf_addf(o, "Connection: upgrade\r\n")) ||
+	        (LIT_ADD(o, "X-Forwarded-Host: ") ||
+	            wrk_buf_add(o, host->v, host->len) ||
+	            LIT_ADD(o, "\r\n"))) ||
+	    (px->x_chunked && LIT_ADD(o, "Transfer-Encoding: chunked\r\n")) ||
+	    (px->x_upgrade && LIT_ADD(o, "Connection: upgrade\r\n")) ||
 	    wrk_buf_add(o, "\r\n", 2))
 		goto out;
 	rc = 0;

@@ -172,16 +172,34 @@ starts(const char *v, size_t vlen, const char *s)
 static bool
 hop(const char *name, size_t nlen, bool upgrade, const struct wrk_buf *conn)
 {
-	static const char *const drop[] = {"connection", "keep-alive",
-	    "proxy-connection", "te", "trailer", "transfer-encoding"};
-
-	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
-		if (wrk_hdr_is(name, nlen, drop[i]))
+	switch (nlen) {
+	case 2:
+		return WRK_HDR_IS(name, nlen, "te");
+	case 7:
+		if (WRK_HDR_IS(name, nlen, "upgrade"))
+			return !upgrade;
+		if (WRK_HDR_IS(name, nlen, "trailer"))
 			return true;
-	if (wrk_hdr_is(name, nlen, "upgrade"))
-		return !upgrade;
-	return !wrk_hdr_is(name, nlen, "content-length") &&
-	    wrk_hdr_listed(conn->b, conn->len, name, nlen);
+		break;
+	case 10:
+		if (WRK_HDR_IS(name, nlen, "connection") ||
+		    WRK_HDR_IS(name, nlen, "keep-alive"))
+			return true;
+		break;
+	case 14:
+		if (WRK_HDR_IS(name, nlen, "content-length"))
+			return false; /* whatever Connection says */
+		break;
+	case 16:
+		if (WRK_HDR_IS(name, nlen, "proxy-connection"))
+			return true;
+		break;
+	case 17:
+		if (WRK_HDR_IS(name, nlen, "transfer-encoding"))
+			return true;
+		break;
+	}
+	return conn->len > 0 && wrk_hdr_listed(conn->b, conn->len, name, nlen);
 }
 
 static int
@@ -210,13 +228,13 @@ write_head(struct wrk_conn *c)
 	int rc = -1;
 
 	while (wrk_hdr_next(&px->x_rcap, &pos, &name, &nlen, &val, &vlen)) {
-		if (wrk_hdr_is(name, nlen, "content-type")) {
+		if (WRK_HDR_IS(name, nlen, "content-type")) {
 			html = starts(val, vlen, "text/html");
 			px->x_stream = starts(val, vlen, "text/event-stream");
-		} else if (wrk_hdr_is(name, nlen, "content-encoding"))
+		} else if (WRK_HDR_IS(name, nlen, "content-encoding"))
 			encoded = !(
 			    vlen == 8 && strncasecmp(val, "identity", 8) == 0);
-		else if (wrk_hdr_is(name, nlen, "connection") &&
+		else if (WRK_HDR_IS(name, nlen, "connection") &&
 		    ((conn.len > 0 && wrk_buf_add(&conn, ",", 1)) ||
 		        wrk_buf_add(&conn, val, vlen)))
 			goto out;
@@ -239,16 +257,16 @@ write_head(struct wrk_conn *c)
 	pos = 0;
 	while (wrk_hdr_next(&px->x_rcap, &pos, &name, &nlen, &val, &vlen)) {
 		if (nlen == 0 || hop(name, nlen, upgrade, &conn) ||
-		    (lr && wrk_hdr_is(name, nlen, "accept-ranges")))
+		    (lr && WRK_HDR_IS(name, nlen, "accept-ranges")))
 			continue;
-		if (lr && wrk_hdr_is(name, nlen, "content-length")) {
+		if (lr && WRK_HDR_IS(name, nlen, "content-length")) {
 			snprintf(len, sizeof(len), "%llu",
 			    (unsigned long long)px->x_clen + WRK_LR_TAG_LEN);
 			val = len;
 			vlen = strlen(len);
 		}
 		if (write_line(c, name, nlen,
-		        lr && wrk_hdr_is(name, nlen, "etag") &&
+		        lr && WRK_HDR_IS(name, nlen, "etag") &&
 		                !starts(val, vlen, "W/")
 		            ? "W/"
 		            : "",
@@ -358,7 +376,8 @@ start_tunnel(struct wrk_conn *c, size_t done, size_t n)
 	struct wrk_pxy *px = c->c_pxy;
 
 	c->c_h->h_requests++;
-	if (done < n && wrk_out_append(c, px->x_rbuf + done, n - done) < 0)
+	if (done < n &&
+	    wrk_out_append(c, c->c_h->h_pxy_rbuf + done, n - done) < 0)
 		return -1;
 	if (c->c_roff < c->c_rlen &&
 	    wrk_buf_add(
@@ -368,18 +387,23 @@ start_tunnel(struct wrk_conn *c, size_t done, size_t n)
 	return 0;
 }
 
-/* One read from the server. -1: c is gone; 0: nothing; 1: moved. */
+/*
+ * One read from the server, into the server's one read buffer: what is
+ * read is parsed (or, in a tunnel, copied) before anything else runs.
+ * -1: c is gone; 0: nothing; 1: moved.
+ */
 int
 wrk_pxy_up_read(struct wrk_conn *c)
 {
 	struct wrk_pxy *px = c->c_pxy;
+	char *rbuf = c->c_h->h_pxy_rbuf;
 	ssize_t n;
 	size_t done;
 	enum http_errno e;
 
 	px->x_rp.data = c;
 	do
-		n = recv(px->x_u->u_fd, px->x_rbuf, WRK_PXY_RBUF, 0);
+		n = recv(px->x_u->u_fd, rbuf, WRK_PXY_RBUF, 0);
 	while (n < 0 && errno == EINTR);
 	/* A short read emptied the socket: wait for the watcher. */
 	px->x_uready = n == WRK_PXY_RBUF;
@@ -387,7 +411,7 @@ wrk_pxy_up_read(struct wrk_conn *c)
 		return 0;
 	if (px->x_tunnel) {
 		if (n < 0 ||
-		    (n > 0 && wrk_out_append(c, px->x_rbuf, (size_t)n) < 0)) {
+		    (n > 0 && wrk_out_append(c, rbuf, (size_t)n) < 0)) {
 			wrk_conn_close(c, false);
 			return -1;
 		}
@@ -410,7 +434,7 @@ wrk_pxy_up_read(struct wrk_conn *c)
 	}
 	px->x_got = true;
 	px->x_replay = false;
-	done = http_parser_execute(&px->x_rp, &settings, px->x_rbuf, (size_t)n);
+	done = http_parser_execute(&px->x_rp, &settings, rbuf, (size_t)n);
 	e = HTTP_PARSER_ERRNO(&px->x_rp);
 	if (e != HPE_OK && e != HPE_PAUSED)
 		return wrk_pxy_fail(c, px->x_err != 0 ? px->x_err : EPROTO) < 0

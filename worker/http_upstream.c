@@ -41,8 +41,12 @@ wrk_pools_init(struct wrk_http *h)
 	if (h->h_lim.nroutes == 0)
 		return 0;
 	if ((h->h_pools = calloc(h->h_lim.nroutes, sizeof(*h->h_pools))) ==
-	    NULL)
+	        NULL ||
+	    (h->h_pxy_rbuf = malloc(WRK_PXY_RBUF)) == NULL) {
+		free(h->h_pools);
+		h->h_pools = NULL;
 		return -1;
+	}
 	h->h_npools = h->h_lim.nroutes;
 	for (size_t i = 0; i < h->h_npools; i++) {
 		h->h_pools[i].p_route = &h->h_lim.routes[i];
@@ -115,7 +119,9 @@ wrk_pools_free(struct wrk_http *h)
 {
 	wrk_pools_close_idle(h);
 	free(h->h_pools);
+	free(h->h_pxy_rbuf);
 	h->h_pools = NULL;
+	h->h_pxy_rbuf = NULL;
 	h->h_npools = 0;
 }
 
