@@ -222,8 +222,12 @@ wrk_pxy_capture(struct wrk_conn *c, bool value, const char *at, size_t len)
 {
 	struct wrk_pxy *px = c->c_pxy;
 
-	/* The head's own limit (431) is checked by the parser's caller. */
-	if (px->x_hcap.len > c->c_h->h_lim.max_header_bytes + 64)
+	/*
+	 * A line grows by a byte at most here (": " for ":"), and is 4
+	 * bytes at least: twice the limit is a head over it, whose 431 the
+	 * parser's caller sends. Under it nothing is ever left out.
+	 */
+	if (px->x_hcap.len > 2 * c->c_h->h_lim.max_header_bytes)
 		return 0;
 	return wrk_cap_add(&px->x_hcap, &px->x_hval, value, at, len);
 }
