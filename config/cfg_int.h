@@ -76,6 +76,15 @@ bool cfg_json_check(
  * has checked each value where it read it.
  */
 void cfg_validate_into(const struct cfg *c, bool fields, struct cfg_err *err);
+/*
+ * proxy.c: serve.proxy, read (at "serve.proxy"), and the checks of one
+ * route at the current path that cfg_validate repeats for a config built
+ * in code.
+ */
+int cfg_load_proxy(const cJSON *obj, struct cfg_serve *s, struct cfg_err *err);
+int cfg_check_proxy_prefix(const char *prefix, struct cfg_err *err);
+int cfg_check_upstream(const char *addr, struct cfg_err *err);
+void cfg_proxy_free(struct cfg_serve *s);
 /* A job's cwd, at the current path: an existing directory, or NULL. */
 int cfg_check_cwd(const char *cwd, struct cfg_err *err);
 

@@ -85,6 +85,17 @@ struct cfg_job {
 	char *j_log; /* its lines are appended here; relative to the config */
 };
 
+/*
+ * serve.proxy: a request whose path starts with p_prefix (whole segments:
+ * "/api" takes "/api" and "/api/x", not "/apix") goes to the server at
+ * p_to, path unchanged; the longest prefix wins.
+ */
+struct cfg_proxy {
+	char *p_prefix; /* "/api" */
+	char *p_to; /* "HOST:PORT", as serve.http spells addresses */
+	char *p_job; /* the service behind it, or NULL */
+};
+
 /* serve.hold_during_build when true or absent, in seconds. */
 #define CFG_HOLD_DEFAULT 10.0
 
@@ -107,6 +118,8 @@ struct cfg_serve {
 	struct cfg_strv s_allow; /* globs served even when denied */
 	bool s_status_any; /* /__tend/status for every peer, not loopback */
 	double s_drain_timeout; /* seconds, default 5 */
+	struct cfg_proxy *s_proxy; /* in file order */
+	size_t s_nproxy;
 };
 
 struct cfg {
@@ -196,6 +209,14 @@ int cfg_validate(const struct cfg *c, struct cfg_err *err);
 
 /* Add a job to c (used by the CLI). Copies what it needs. Returns the job. */
 struct cfg_job *cfg_add_job(struct cfg *c, const char *name, const char *cmd);
+
+/*
+ * Add a serve.proxy route to c (the CLI's --proxy). Copies its strings;
+ * job may be NULL. Checked by cfg_validate. Returns 0, or -1 when out of
+ * memory.
+ */
+int cfg_add_proxy(
+    struct cfg *c, const char *prefix, const char *to, const char *job);
 
 void cfg_free(struct cfg *c);
 

@@ -149,6 +149,24 @@ cfg_job_json(struct cfg_out *o, const struct cfg_job *j)
 	return obj;
 }
 
+/* Always the long form, the job spelled out (null: none). */
+static cJSON *
+cfg_proxy_json(struct cfg_out *o, const struct cfg_serve *s)
+{
+	cJSON *obj, *r;
+
+	if ((obj = cJSON_CreateObject()) == NULL)
+		return NULL;
+	for (size_t i = 0; i < s->s_nproxy; i++) {
+		const struct cfg_proxy *p = &s->s_proxy[i];
+
+		r = cfg_add(o, obj, p->p_prefix, cJSON_CreateObject());
+		cfg_add(o, r, "to", cfg_str(p->p_to));
+		cfg_add(o, r, "job", cfg_str(p->p_job));
+	}
+	return obj;
+}
+
 static cJSON *
 cfg_serve_json(struct cfg_out *o, const struct cfg_serve *s)
 {
@@ -173,6 +191,7 @@ cfg_serve_json(struct cfg_out *o, const struct cfg_serve *s)
 	    o, obj, "status", cfg_str(s->s_status_any ? "any" : "loopback"));
 	cfg_add(
 	    o, obj, "drain_timeout", cJSON_CreateNumber(s->s_drain_timeout));
+	cfg_add(o, obj, "proxy", cfg_proxy_json(o, s));
 	return obj;
 }
 

@@ -31,11 +31,12 @@ enum {
 	S_HOSTS,
 	S_DENY,
 	S_ALLOW,
-	S_STATUS
+	S_STATUS,
+	S_PROXY
 };
 static const char *const cfg_serve_keys[] = {"root", "http", "udp", "udp_log",
     "livereload", "hold_during_build", "spa", "drain_timeout", "hosts", "deny",
-    "allow", "status"};
+    "allow", "status", "proxy"};
 static const char *const cfg_status_names[] = {"loopback", "any"};
 
 enum { W_DEBOUNCE, W_IGNORE, W_POLL };
@@ -73,6 +74,8 @@ cfg_load_serve_field(
 		return cfg_get_strv(it, &s->s_deny, err);
 	case S_ALLOW:
 		return cfg_get_strv(it, &s->s_allow, err);
+	case S_PROXY:
+		return cfg_load_proxy(it, s, err);
 	case S_STATUS: {
 		int v;
 		if (cfg_get_enum(it, cfg_status_names,

@@ -240,6 +240,7 @@ cfg_free(struct cfg *c)
 	cfg_strv_free(&c->c_serve.s_hosts);
 	cfg_strv_free(&c->c_serve.s_deny);
 	cfg_strv_free(&c->c_serve.s_allow);
+	cfg_proxy_free(&c->c_serve);
 	cfg_strv_free(&c->c_ignore);
 	memset(c, 0, sizeof(*c));
 }

@@ -2,11 +2,12 @@
 /*
  * config/validate.c
  * Checks on a whole struct cfg, however it was built: addresses, ranges,
- * job names, a job's cwd, duplicates, "after" references and dependency
- * cycles. The loader checks each value where it reads it (with the same
- * functions where they are shared) and ends with the checks that span
- * jobs, so a config from a file and one from the command line are held to
- * the same rules and the same error paths. Every mistake is reported.
+ * job names, a job's cwd, duplicates, "after" references, dependency
+ * cycles and the services serve.proxy names. The loader checks each value where
+ * it reads it (with the same functions where they are shared) and ends with the
+ * checks that span jobs, so a config from a file and one from the command line
+ * are held to the same rules and the same error paths. Every mistake is
+ * reported.
  */
 #include <sys/stat.h>
 
@@ -105,6 +106,20 @@ cfg_check_top(const struct cfg *c, struct cfg_err *err)
 	}
 	cfg_path_set(err, "serve.drain_timeout");
 	cfg_check_seconds(s->s_drain_timeout, err);
+	for (size_t i = 0; i < s->s_nproxy; i++) {
+		const struct cfg_proxy *p = &s->s_proxy[i];
+		bool twice = false;
+
+		cfg_path_set(err, "serve.proxy");
+		cfg_path_push(err, p->p_prefix != NULL ? p->p_prefix : "");
+		for (size_t k = 0; k < i && !twice; k++)
+			twice = p->p_prefix != NULL &&
+			    strcmp(s->s_proxy[k].p_prefix, p->p_prefix) == 0;
+		if (twice)
+			cfg_errf(err, "\"%.80s\" is listed twice", p->p_prefix);
+		cfg_check_proxy_prefix(p->p_prefix, err);
+		cfg_check_upstream(p->p_to, err);
+	}
 	cfg_path_set(err, "shutdown.grace");
 	cfg_check_seconds(c->c_grace, err);
 	if (c->c_debounce_ms > CFG_MAX_DEBOUNCE_MS) {
@@ -328,6 +343,52 @@ out:
 	free(color);
 }
 
+/*
+ * serve.proxy's "job" names the service behind the prefix: a job of the
+ * file, and a service (a task is not behind anything).
+ */
+static void
+cfg_check_proxy_jobs(const struct cfg *c, struct cfg_err *err)
+{
+	const struct cfg_job *j;
+	const char **names, *near;
+
+	for (size_t i = 0; i < c->c_serve.s_nproxy; i++) {
+		const struct cfg_proxy *p = &c->c_serve.s_proxy[i];
+
+		if (p->p_job == NULL)
+			continue;
+		cfg_path_set(err, "serve.proxy");
+		cfg_path_push(err, p->p_prefix);
+		cfg_path_push(err, "job");
+		if ((j = cfg_find_job(c, p->p_job)) != NULL) {
+			if (j->j_kind != JOB_SERVICE)
+				cfg_errf(err,
+				    "\"%s\" is a task; a proxy's job is the "
+				    "service behind it (\"kind\": \"service\")",
+				    p->p_job);
+			continue;
+		}
+		names = cfg_err_full(err)
+		    ? NULL
+		    : calloc(c->c_njobs + 1, sizeof(*names));
+		near = NULL;
+		if (names != NULL) {
+			for (size_t k = 0; k < c->c_njobs; k++)
+				names[k] = c->c_jobs[k].j_name;
+			near = cfg_suggest(p->p_job, names, c->c_njobs);
+		}
+		if (near != NULL)
+			cfg_errf(err,
+			    "unknown job \"%.80s\"; did you mean \"%s\"?",
+			    p->p_job, near);
+		else
+			cfg_errf(err, "unknown job \"%.80s\"", p->p_job);
+		free(names);
+	}
+	cfg_path_set(err, "");
+}
+
 void
 cfg_validate_into(const struct cfg *c, bool fields, struct cfg_err *err)
 {
@@ -337,6 +398,7 @@ cfg_validate_into(const struct cfg *c, bool fields, struct cfg_err *err)
 	cfg_path_set(err, "");
 	if (fields)
 		cfg_check_top(c, err);
+	cfg_check_proxy_jobs(c, err);
 	if (c->c_njobs == 0)
 		return;
 	if ((g.byname = calloc(c->c_njobs, sizeof(*g.byname))) == NULL) {

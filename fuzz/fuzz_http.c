@@ -34,6 +34,7 @@
  *	root/link-in -> a.css	a symlink that stays inside
  *	root/link-out -> ../secret.txt	one that leaves the root
  *	secret.txt		the marker, which no response may contain
+ * and a proxy route, /api, to a closed port on 127.0.0.1 (502).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -256,6 +257,30 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		lim.ndeny = 2;
 		lim.allow = allow;
 		lim.nallow = 1;
+	}
+	/*
+	 * A proxy route to a port nobody listens on (a socket bound, then
+	 * closed): requests under /api are parsed, routed, guarded and
+	 * rewritten, their bodies streamed, and answered 502.
+	 */
+	{
+		static struct wrk_http_route route = {
+		    .prefix = "/api", .to = "127.0.0.1 (closed)", .job = "api"};
+		struct sockaddr_in *to = (void *)&route.addr[0];
+		socklen_t sl = sizeof(*to);
+		int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		memset(to, 0, sizeof(*to));
+		to->sin_family = AF_INET;
+		to->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (s == -1 || bind(s, (struct sockaddr *)to, sl) == -1 ||
+		    getsockname(s, (struct sockaddr *)to, &sl) == -1)
+			die("proxy port");
+		close(s);
+		route.addrlen[0] = sl;
+		route.naddr = 1;
+		lim.routes = &route;
+		lim.nroutes = 1;
 	}
 	memset(&ops, 0, sizeof(ops));
 	ops.trigger_build = ops_trigger_build;

@@ -19,7 +19,7 @@ static const char usage_text[] =
     "usage: tend [-c FILE] [--timestamps]\n"
     "       tend serve [ROOT] [--build CMD [--watch PATH]...] [--http ADDR]\n"
     "                  [--udp ADDR] [--udp-log FILE] [--spa] [--no-dotenv]\n"
-    "                  [--poll MS] [--timestamps]\n"
+    "                  [--proxy PREFIX=ADDR]... [--poll MS] [--timestamps]\n"
     "       tend run [-c FILE] [-j N] [--keep-going] [--timestamps]\n"
     "                [--json] [JOB...]\n"
     "       tend exec [--watch PATH]... [--poll MS] [--restart | --queue]\n"
@@ -60,6 +60,11 @@ static const char usage_text[] =
     "                  under ROOT while no build runs reloads the browser\n"
     "  --spa           serve ROOT/index.html for paths without a file\n"
     "                  and without an extension (single-page apps)\n"
+    "  --proxy PREFIX=ADDR\n"
+    "                  forward requests whose path starts with PREFIX\n"
+    "                  (whole segments: /api, /api/...) to the server at\n"
+    "                  ADDR (HOST:PORT), path unchanged; repeatable, the\n"
+    "                  longest prefix wins\n"
     "  --no-dotenv     do not read ./.env into the build's environment\n"
     "  --poll MS       watch by polling every MS milliseconds (50-60000)\n"
     "                  instead of inotify (NFS, SMB and 9p are polled\n"
@@ -112,6 +117,9 @@ static const struct {
     {"retries", "restart-limit"},
     {"max-restarts", "restart-limit"},
     {"fallback", "spa"},
+    {"api", "proxy"},
+    {"backend", "proxy"},
+    {"upstream", "proxy"},
     {"history-api-fallback", "spa"},
     {"legacy-watch", "poll"},
     {"polling", "poll"},
@@ -274,6 +282,28 @@ parse_config_flags(int argc, char **argv, struct cli *out)
 	return 0;
 }
 
+/*
+ * --proxy PREFIX=ADDR, cut at the last '=' (a prefix may hold one, an
+ * address never does). cfg_validate checks both halves.
+ */
+static int
+add_proxy(struct cfg *c, const char *arg)
+{
+	const char *eq = strrchr(arg, '=');
+	char *prefix;
+	int rc = 0;
+
+	if (eq == NULL || eq == arg || eq[1] == '\0')
+		return usage_error("--proxy: expected PREFIX=HOST:PORT, such "
+		                   "as /api=127.0.0.1:5000, got \"%s\"",
+		    arg);
+	if ((prefix = strndup(arg, (size_t)(eq - arg))) == NULL ||
+	    cfg_add_proxy(c, prefix, eq + 1, NULL) < 0)
+		rc = usage_error("%sout of memory", "");
+	free(prefix);
+	return rc;
+}
+
 static int
 parse_serve(int argc, char **argv, struct cli *out)
 {
@@ -287,6 +317,7 @@ parse_serve(int argc, char **argv, struct cli *out)
 	    {"spa", no_argument, NULL, 'S'},
 	    {"no-dotenv", no_argument, NULL, 'D'},
 	    {"poll", required_argument, NULL, 'P'},
+	    {"proxy", required_argument, NULL, 'X'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -328,6 +359,10 @@ parse_serve(int argc, char **argv, struct cli *out)
 			break;
 		case 'P':
 			if ((rc = parse_poll(optarg, &c->c_poll_ms)) != 0)
+				goto done;
+			break;
+		case 'X':
+			if ((rc = add_proxy(c, optarg)) != 0)
 				goto done;
 			break;
 		case 'h':

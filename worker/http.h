@@ -8,6 +8,8 @@
 #ifndef TEND_WORKER_HTTP_H
 #define TEND_WORKER_HTTP_H
 
+#include <sys/socket.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +17,20 @@
 #include <ev.h>
 
 struct wrk_http;
+
+/*
+ * serve.proxy: requests whose path starts with prefix (whole segments)
+ * go to the server at addr, path unchanged (http_proxy.c). The strings
+ * stay the caller's and must outlive the server.
+ */
+struct wrk_http_route {
+	const char *prefix; /* "/api" */
+	const char *to; /* "127.0.0.1:5000", as written: pages, messages */
+	const char *job; /* the service behind it, or NULL */
+	struct sockaddr_storage addr[2]; /* tried in order (localhost: */
+	socklen_t addrlen[2]; /* 127.0.0.1, then ::1) */
+	unsigned naddr;
+};
 
 /*
  * The callbacks run while a request is being handled: they must not call
@@ -33,6 +49,12 @@ struct wrk_http_ops {
 	char *(*status_json)(void *arg);
 	/* Draining and the last connection is gone. Called once. */
 	void (*drained)(void *arg);
+	/*
+	 * A proxy route's server stopped answering (err: the errno of the
+	 * failed connect) or answers again (err 0); once per change. May
+	 * be NULL.
+	 */
+	void (*upstream)(void *arg, const struct wrk_http_route *r, int err);
 	void *arg;
 };
 
@@ -54,6 +76,8 @@ struct wrk_http_limits {
 	char *const *allow;
 	size_t nallow;
 	bool status_any; /* /__tend/status for non-loopback peers too */
+	const struct wrk_http_route *routes; /* serve.proxy */
+	size_t nroutes;
 };
 
 /*
@@ -124,7 +148,7 @@ struct wrk_http_stats {
 	uint64_t connections; /* accepted */
 	uint64_t cut; /* closed with a response unfinished */
 	size_t open; /* open now */
-	size_t sending; /* responses being written now */
+	size_t sending; /* responses being written (or proxied) now */
 	uint64_t unsent; /* their bytes not yet written */
 };
 void wrk_http_stats(const struct wrk_http *h, struct wrk_http_stats *st);

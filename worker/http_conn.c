@@ -11,7 +11,9 @@
  * c_tmo is one timer whose meaning follows the state: CS_READ idle ->
  * keepalive_timeout (or header_timeout before the first request), CS_READ
  * with a request begun -> header_timeout, CS_WRITE -> stalled client,
- * CS_SSE -> ping, CS_HELD -> hold_timeout, CS_LINGER -> give up discarding.
+ * CS_SSE -> ping, CS_HELD -> hold_timeout, CS_LINGER -> give up discarding,
+ * CS_PROXY -> a client that neither sends its body nor reads its answer
+ * (http_proxy.c arms it; everything else in that state is the proxy's).
  */
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
@@ -38,8 +40,8 @@ static void conn_wio_cb(struct ev_loop *, ev_io *, int);
 static void conn_tmo_cb(struct ev_loop *, ev_timer *, int);
 
 /* A client that takes no byte for this long is gone. */
-static double
-write_timeout(const struct wrk_http *h)
+double
+wrk_conn_write_timeout(const struct wrk_http *h)
 {
 	return h->h_lim.keepalive_timeout > h->h_lim.header_timeout
 	    ? h->h_lim.keepalive_timeout
@@ -191,6 +193,7 @@ wrk_conn_close(struct wrk_conn *c, bool cut)
 	ev_io_stop(h->h_loop, &c->c_wio);
 	ev_timer_stop(h->h_loop, &c->c_tmo);
 	wrk_hold_forget(c);
+	wrk_pxy_free(c);
 	close(c->c_fd);
 	if (c->c_ffd >= 0)
 		close(c->c_ffd);
@@ -207,7 +210,7 @@ bool
 wrk_conn_busy(const struct wrk_conn *c)
 {
 	return c->c_st == CS_WRITE || c->c_st == CS_HELD ||
-	    (c->c_st == CS_READ && c->c_req.begun);
+	    c->c_st == CS_PROXY || (c->c_st == CS_READ && c->c_req.begun);
 }
 
 /*
@@ -236,8 +239,8 @@ wrk_conn_end(struct wrk_conn *c)
 }
 
 /* 1 done, 0 would block (or yielding), -1 the client is gone. */
-static int
-flush(struct wrk_conn *c)
+int
+wrk_conn_flush(struct wrk_conn *c)
 {
 	size_t budget = WRK_SEND_CHUNK, want;
 	ssize_t n;
@@ -347,7 +350,7 @@ wrk_conn_drive(struct wrk_conn *c)
 				wrk_conn_close(c, c->c_st == CS_WRITE);
 				return;
 			}
-			if ((r = flush(c)) < 0) {
+			if ((r = wrk_conn_flush(c)) < 0) {
 				wrk_conn_close(c, false);
 				return;
 			}
@@ -355,7 +358,8 @@ wrk_conn_drive(struct wrk_conn *c)
 				ev_io_start(loop, &c->c_wio);
 				if (c->c_st == CS_WRITE) {
 					ev_io_stop(loop, &c->c_rio);
-					wrk_conn_timer(c, write_timeout(h));
+					wrk_conn_timer(
+					    c, wrk_conn_write_timeout(h));
 				}
 				return;
 			}
@@ -412,6 +416,9 @@ wrk_conn_drive(struct wrk_conn *c)
 			ev_io_stop(loop, &c->c_wio);
 			ev_io_start(loop, &c->c_rio);
 			return;
+		case CS_PROXY:
+			wrk_pxy_drive(c);
+			return;
 		case CS_HELD:
 			/* wrk_hold_park stopped the watchers. */
 		case CS_LINGER:
@@ -430,6 +437,8 @@ wrk_conn_drain(struct wrk_conn *c)
 	} else if (c->c_st == CS_HELD) {
 		/* wrk_http_drain released the queue; this is a safety net. */
 		wrk_hold_release(c);
+	} else if (c->c_st == CS_PROXY) {
+		wrk_pxy_drain(c);
 	} else if (c->c_st == CS_READ && !c->c_req.complete) {
 		/* (complete in CS_READ: an ops callback drains mid-dispatch.)
 		 */
@@ -447,6 +456,11 @@ conn_rio_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	if (c->c_st == CS_WRITE || c->c_st == CS_HELD) {
 		ev_io_stop(loop, w);
+		return;
+	}
+	if (c->c_st == CS_PROXY) {
+		wrk_pxy_readable(c);
+		wrk_http_check_drained(h);
 		return;
 	}
 	if (conn_recv(c) > 0 && c->c_st == CS_READ)
@@ -500,6 +514,9 @@ conn_tmo_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		break;
 	case CS_LINGER:
 		wrk_conn_close(c, false);
+		break;
+	case CS_PROXY:
+		wrk_pxy_timeout(c);
 		break;
 	}
 	wrk_http_check_drained(h);

@@ -9,7 +9,8 @@
  * simple POSTs, so what changes state must come from tend's own origin;
  * secrets kept in the project tree (.env, .git, keys) are never served.
  * Pure functions of the request and the limits (unit tests call them),
- * and the 403 page that tells a user which name to allow.
+ * the 403 page that tells a user which name to allow, and the one for a
+ * proxied request another site's page sent.
  */
 #include <ctype.h>
 #include <fnmatch.h>
@@ -275,4 +276,25 @@ wrk_guard_refuse_host(struct wrk_conn *c)
 		n = 0;
 	wrk_resp_start(c, 403);
 	wrk_resp_body(c, "text/html; charset=utf-8", body, (size_t)n);
+}
+
+/*
+ * 403 for a request to a proxy route that could change the server's
+ * state, sent by a page of another site (cross-site request forgery
+ * against the server behind tend, or a WebSocket opened from there).
+ */
+void
+wrk_guard_refuse_site(struct wrk_conn *c)
+{
+	static const char body[] =
+	    "<!doctype html>\n<title>403 Forbidden</title>\n"
+	    "<h1>403 Forbidden</h1>\n"
+	    "<p>tend does not forward this request: it was sent by a page of "
+	    "another site (its Origin or Sec-Fetch-Site says so), and it "
+	    "could change the state of the server behind tend. Only tend's "
+	    "own pages, and clients that are no browser, may send such "
+	    "requests (GET, HEAD and OPTIONS pass from anywhere).</p>\n";
+
+	wrk_resp_start(c, 403);
+	wrk_resp_body(c, "text/html; charset=utf-8", body, sizeof(body) - 1);
 }

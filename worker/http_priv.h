@@ -99,6 +99,7 @@ struct wrk_req {
 	bool complete;
 	/* Expect: 100-continue: answered at the head, its body unread. */
 	bool body_skipped;
+	bool routed; /* the proxy routes were asked (wrk_pxy_route) */
 	char *host; /* [WRK_HDR_VAL]: the Host name, lower-cased, no port */
 };
 
@@ -107,7 +108,8 @@ enum wrk_conn_state {
 	CS_WRITE, /* writing a response */
 	CS_SSE, /* an event stream, written to by broadcasts */
 	CS_HELD, /* a request parked by wrk_http_hold: no reading, no writing */
-	CS_LINGER /* output shut down, dropping input until EOF */
+	CS_LINGER, /* output shut down, dropping input until EOF */
+	CS_PROXY /* forwarded to a server (http_proxy.c): c_pxy drives it */
 };
 
 struct wrk_conn {
@@ -138,6 +140,7 @@ struct wrk_conn {
 	char c_peer[64];
 	size_t c_roff, c_rlen;
 	char *c_rbuf; /* WRK_RBUF_SIZE, in c_mem */
+	struct wrk_pxy *c_pxy; /* a request on a proxy route, or NULL */
 };
 
 struct wrk_http {
@@ -162,6 +165,9 @@ struct wrk_http {
 	bool h_hold; /* park requests for files (wrk_http_hold) */
 	bool h_drained_sent;
 	unsigned h_visit;
+	struct wrk_pool *h_pools; /* one per route (http_upstream.c) */
+	size_t h_npools;
+	char *h_pxy_rbuf; /* WRK_PXY_RBUF: every read from a server */
 	time_t h_date_sec;
 	char h_date[32];
 };
@@ -181,6 +187,8 @@ void wrk_conn_close(struct wrk_conn *, bool);
 void wrk_conn_drain(struct wrk_conn *);
 bool wrk_conn_busy(const struct wrk_conn *);
 void wrk_conn_timer(struct wrk_conn *, double);
+int wrk_conn_flush(struct wrk_conn *); /* 1 all sent, 0 later, -1 gone */
+double wrk_conn_write_timeout(const struct wrk_http *);
 
 /* http_req.c */
 void wrk_req_init(struct wrk_conn *);
@@ -211,6 +219,7 @@ bool wrk_guard_host_allowed(const struct wrk_http_limits *, const char *);
 bool wrk_guard_same_origin(const struct wrk_req *);
 bool wrk_guard_hidden(const struct wrk_http_limits *, const char *);
 void wrk_guard_refuse_host(struct wrk_conn *);
+void wrk_guard_refuse_site(struct wrk_conn *);
 
 /* http_hold.c */
 void wrk_hold_park(struct wrk_conn *);
@@ -224,6 +233,24 @@ bool wrk_inject_wanted(const struct wrk_conn *, const char *, uint64_t);
 void wrk_inject_etag(char *, size_t);
 size_t wrk_inject_at(const char *, size_t);
 void wrk_inject_body(struct wrk_conn *, int, uint64_t);
+
+/*
+ * http_proxy.c: a request on a proxy route. wrk_pxy_route is asked at
+ * the request's first header; the lines are captured until dispatch
+ * calls wrk_pxy_start, after which the body goes to the server through
+ * wrk_pxy_req_body and the connection is the proxy's (CS_PROXY).
+ */
+long wrk_proxy_match(const struct wrk_http_route *, size_t, const char *,
+    size_t); /* the longest prefix of the path, or -1 */
+int wrk_pxy_route(struct wrk_conn *); /* sets c_pxy; -1: no memory */
+int wrk_pxy_capture(struct wrk_conn *, bool, const char *, size_t);
+void wrk_pxy_start(struct wrk_conn *);
+int wrk_pxy_req_body(struct wrk_conn *, const char *, size_t);
+void wrk_pxy_drive(struct wrk_conn *);
+void wrk_pxy_readable(struct wrk_conn *); /* the client's fd, in CS_PROXY */
+void wrk_pxy_drain(struct wrk_conn *);
+void wrk_pxy_timeout(struct wrk_conn *);
+void wrk_pxy_free(struct wrk_conn *);
 
 /* http_livereload_js.c */
 extern const char wrk_livereload_js[];

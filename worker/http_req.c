@@ -10,6 +10,10 @@
  * time, in order; http_conn.c resumes it when the response is written.
  * While the server holds (wrk_http_hold), a request for a file is parked
  * instead of answered; /__tend/ endpoints and errors are never held.
+ * A request on a proxy route is known at its first header: its headers
+ * are captured for the server, it is dispatched at the end of its head
+ * (the parser pauses there) through the same guards, and its body then
+ * streams to the server (http_proxy.c), without the 64 KiB limit.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -87,13 +91,31 @@ on_url(http_parser *p, const char *at, size_t len)
 	return 0;
 }
 
+/* The target is whole once a header or the head's end comes. */
+static int
+route(struct wrk_conn *c)
+{
+	if (c->c_req.routed)
+		return 0;
+	if (wrk_pxy_route(c) < 0) {
+		c->c_req.err = 503;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 on_header_field(http_parser *p, const char *at, size_t len)
 {
-	struct wrk_req *r = req_of(p);
+	struct wrk_conn *c = p->data;
+	struct wrk_req *r = &c->c_req;
 	size_t i;
 
 	mark(r, at, len);
+	if (route(c) < 0 ||
+	    (c->c_pxy != NULL && c->c_st != CS_PROXY &&
+	        wrk_pxy_capture(c, false, at, len) < 0))
+		return -1;
 	if (r->in_value) {
 		r->in_value = false;
 		r->field_len = 0;
@@ -129,10 +151,14 @@ hval_append(struct wrk_hval *v, const char *at, size_t len)
 static int
 on_header_value(http_parser *p, const char *at, size_t len)
 {
-	struct wrk_req *r = req_of(p);
+	struct wrk_conn *c = p->data;
+	struct wrk_req *r = &c->c_req;
 	int k;
 
 	mark(r, at, len);
+	if (c->c_pxy != NULL && c->c_st != CS_PROXY &&
+	    wrk_pxy_capture(c, true, at, len) < 0)
+		return -1;
 	if (!r->in_value) {
 		r->in_value = true;
 		r->cur = -1;
@@ -181,6 +207,8 @@ on_headers_complete(http_parser *p)
 
 	r->headers_done = true;
 	r->head_len += r->mark;
+	if (route(c) < 0)
+		return -1;
 	if (r->head_len > c->c_h->h_lim.max_header_bytes)
 		r->err = 431;
 	else if (p->http_major != 1 || p->http_minor > 1)
@@ -197,7 +225,17 @@ on_headers_complete(http_parser *p)
 	        wrk_guard_host_split(r->hdr[HDR_HOST].v, r->hdr[HDR_HOST].len,
 	            r->host, WRK_HDR_VAL) == -1))
 		r->err = 400;
-	else if ((p->flags & F_CONTENTLENGTH) &&
+	else if (c->c_pxy != NULL) {
+		/* The server reads the body; 100-continue is tend's to send. */
+		if (r->hdr[HDR_EXPECT].over ||
+		    (r->hdr[HDR_EXPECT].len > 0 &&
+		        (r->hdr[HDR_EXPECT].len != 12 ||
+		            strncasecmp(r->hdr[HDR_EXPECT].v, "100-continue",
+		                12) != 0)))
+			r->err = 417;
+		else
+			http_parser_pause(p, 1); /* dispatched at the head */
+	} else if ((p->flags & F_CONTENTLENGTH) &&
 	    p->content_length > WRK_BODY_MAX)
 		r->err = 413;
 	else if (r->hdr[HDR_EXPECT].len > 0 || r->hdr[HDR_EXPECT].over)
@@ -205,13 +243,23 @@ on_headers_complete(http_parser *p)
 	return r->err != 0 ? -1 : 0;
 }
 
-/* Bodies are not used by any endpoint: read, count and drop them. */
+/*
+ * A proxied request's body goes to its server; no endpoint of tend's own
+ * uses one: read, count and drop it.
+ */
 static int
 on_body(http_parser *p, const char *at, size_t len)
 {
-	struct wrk_req *r = req_of(p);
+	struct wrk_conn *c = p->data;
+	struct wrk_req *r = &c->c_req;
 
-	(void)at;
+	if (c->c_st == CS_PROXY) {
+		if (wrk_pxy_req_body(c, at, len) < 0) {
+			r->err = 503;
+			return -1;
+		}
+		return 0;
+	}
 	r->body_len += len;
 	if (r->body_len > WRK_BODY_MAX) {
 		r->err = 413;
@@ -270,6 +318,8 @@ wrk_req_reset(struct wrk_conn *c)
 	}
 	r->hosts = 0;
 	r->body_skipped = false;
+	r->routed = false;
+	wrk_pxy_free(c);
 	r->query = NULL;
 	r->query_len = 0;
 	r->head_len = 0;
@@ -294,6 +344,29 @@ fail(struct wrk_conn *c, int status)
 	wrk_resp_error(c, status, NULL);
 }
 
+/*
+ * GET, HEAD and OPTIONS read; anything else, and an Upgrade (a
+ * WebSocket is not bound by CORS), may change the server's state: from a
+ * browser, only tend's own pages may ask (http_guard.c).
+ */
+static void
+proxy(struct wrk_conn *c)
+{
+	http_parser *p = &c->c_parser;
+
+	if ((p->upgrade ||
+	        (p->method != HTTP_GET && p->method != HTTP_HEAD &&
+	            p->method != HTTP_OPTIONS)) &&
+	    !wrk_guard_same_origin(&c->c_req)) {
+		wrk_guard_refuse_site(c);
+		return;
+	}
+	/* Kept open for the body, unless the answer is all there is. */
+	c->c_close_after =
+	    !http_should_keep_alive(p) || p->upgrade || c->c_h->h_draining;
+	wrk_pxy_start(c);
+}
+
 static void
 dispatch(struct wrk_conn *c)
 {
@@ -307,10 +380,14 @@ dispatch(struct wrk_conn *c)
 
 	/*
 	 * While draining, the connection ends after this response unless
-	 * the client has already sent more: that is answered too.
+	 * the client has already sent more: that is answered too. A proxied
+	 * request comes here at the end of its head: what follows may be
+	 * its body, and a refusal ends the connection.
 	 */
 	c->c_close_after = !http_should_keep_alive(p) || p->upgrade ||
-	    r->body_skipped || (h->h_draining && c->c_roff == c->c_rlen);
+	    r->body_skipped ||
+	    (h->h_draining && (c->c_roff == c->c_rlen || c->c_pxy != NULL)) ||
+	    (c->c_pxy != NULL && !r->complete);
 	c->c_head = p->method == HTTP_HEAD;
 	if (p->method == HTTP_CONNECT) {
 		c->c_close_after = true;
@@ -337,6 +414,10 @@ dispatch(struct wrk_conn *c)
 	}
 	r->query = query; /* a redirect keeps it (http_file.c) */
 	r->query_len = qlen;
+	if (c->c_pxy != NULL) {
+		proxy(c);
+		return;
+	}
 	if ((st = wrk_http_path_clean(
 	         path, plen, c->c_path, wrk_http_url_cap(c->c_h) + 1)) != 0) {
 		wrk_resp_error(c, st, NULL);
@@ -386,14 +467,21 @@ wrk_req_parse(struct wrk_conn *c)
 			r->err = 501; /* a method http_parser does not know */
 		else if (r->err == 0)
 			r->err = 400;
-		fail(c, r->err);
+		/* A proxied body: http_proxy.c answers (r->err says what). */
+		if (c->c_st != CS_PROXY)
+			fail(c, r->err);
+		return;
+	}
+	if (c->c_st == CS_PROXY) {
+		if (c->c_roff == c->c_rlen)
+			c->c_roff = c->c_rlen = 0;
 		return;
 	}
 	if (!r->headers_done && r->head_len > c->c_h->h_lim.max_header_bytes) {
 		fail(c, 431);
 		return;
 	}
-	if (r->complete) {
+	if (r->complete || (r->headers_done && c->c_pxy != NULL)) {
 		dispatch(c);
 		return;
 	}

@@ -20,7 +20,7 @@
 
 #include <ev.h>
 
-#include "http_priv.h"
+#include "http_proxy.h"
 
 void
 wrk_http_limits_default(struct wrk_http_limits *l)
@@ -214,6 +214,12 @@ wrk_http_new(struct ev_loop *loop, int listen_fd, const char *root,
 		h->h_lim.hold_timeout = def.hold_timeout;
 	if (ops != NULL)
 		h->h_ops = *ops;
+	if (wrk_pools_init(h) < 0) {
+		close(h->h_rootfd);
+		free(h);
+		errno = ENOMEM;
+		return NULL;
+	}
 	h->h_loop = loop;
 	h->h_lfd = listen_fd;
 	h->h_fd_limit = INT_MAX;
@@ -265,6 +271,8 @@ wrk_http_drain(struct wrk_http *h, double deadline, bool handoff)
 	if (!handoff)
 		(void)shutdown(h->h_lfd, SHUT_RDWR);
 	ev_io_stop(h->h_loop, &h->h_accept);
+	/* No connection to a server is kept from now on (nginx's rule). */
+	wrk_pools_close_idle(h);
 	ev_timer_set(&h->h_drain_timer, deadline > 0 ? deadline : 0., 0.);
 	ev_timer_start(h->h_loop, &h->h_drain_timer);
 	/* A stop must never leave a request unanswered: serve what waits. */
@@ -300,7 +308,7 @@ wrk_http_stats(const struct wrk_http *h, struct wrk_http_stats *st)
 	st->cut = h->h_cut;
 	st->open = h->h_nconns;
 	LIST_FOREACH(c, &h->h_conns, c_link)
-	if (c->c_st == CS_WRITE) {
+	if (c->c_st == CS_WRITE || c->c_st == CS_PROXY) {
 		st->sending++;
 		st->unsent += (c->c_wlen - c->c_woff) + c->c_fleft;
 	}
@@ -318,6 +326,7 @@ wrk_http_free(struct wrk_http *h)
 	ev_io_stop(h->h_loop, &h->h_accept);
 	ev_timer_stop(h->h_loop, &h->h_accept_retry);
 	ev_timer_stop(h->h_loop, &h->h_drain_timer);
+	wrk_pools_free(h);
 	close(h->h_rootfd);
 	free(h);
 }

@@ -32,7 +32,7 @@ worker_usage(void)
 	    "       [--udp ADDR] [--udp-log FILE] [--drain-timeout S]\n"
 	    "       [--no-livereload] [--hold S | --no-hold] [--spa]\n"
 	    "       [--host NAME]... [--deny GLOB]... [--allow GLOB]...\n"
-	    "       [--status-any]\n"
+	    "       [--status-any] [--proxy PREFIX=ADDR[@JOB]]...\n"
 	    "  fds: 3 socketpair to the supervisor, 4 HTTP listener,\n"
 	    "  5 UDP socket (with --udp)\n");
 	return 2;
@@ -56,6 +56,7 @@ parse_args(int argc, char **argv, struct wrk *w, bool *spa)
 	    {"allow", required_argument, NULL, 'A'},
 	    {"status-any", no_argument, NULL, 'S'},
 	    {"spa", no_argument, NULL, 's'},
+	    {"proxy", required_argument, NULL, 'P'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -64,7 +65,9 @@ parse_args(int argc, char **argv, struct wrk *w, bool *spa)
 	w->hosts = calloc((size_t)argc, sizeof(char *));
 	w->deny = calloc((size_t)argc, sizeof(char *));
 	w->allow = calloc((size_t)argc, sizeof(char *));
-	if (w->hosts == NULL || w->deny == NULL || w->allow == NULL)
+	w->routes = calloc((size_t)argc, sizeof(*w->routes));
+	if (w->hosts == NULL || w->deny == NULL || w->allow == NULL ||
+	    w->routes == NULL)
 		fatal("calloc");
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -110,6 +113,15 @@ parse_args(int argc, char **argv, struct wrk *w, bool *spa)
 			break;
 		case 'S':
 			w->status_any = true;
+			break;
+		case 'P':
+			if (wrk_route_parse(optarg, &w->routes[w->nroutes]) ==
+			    -1) {
+				log_warnx(
+				    "--proxy: expected PREFIX=ADDR[@JOB]");
+				return -1;
+			}
+			w->nroutes++;
 			break;
 		default:
 			return -1;
@@ -162,6 +174,20 @@ udp_reload(void *arg, const char *source)
 	wrk_http_broadcast(w->http, "reload", data, NULL);
 }
 
+/* Said once when a proxy route's server stops answering, once when back. */
+static void
+upstream_news(void *arg, const struct wrk_http_route *r, int err)
+{
+	(void)arg;
+	if (err != 0)
+		log_warnx("proxy %s -> %s%s%s%s: %s", r->prefix, r->to,
+		    r->job != NULL ? " (service \"" : "",
+		    r->job != NULL ? r->job : "", r->job != NULL ? "\")" : "",
+		    strerror(err));
+	else
+		log_info("proxy %s -> %s answers again", r->prefix, r->to);
+}
+
 static bool
 fd_open(int fd)
 {
@@ -174,7 +200,12 @@ wrk_main(int argc, char **argv)
 	static struct wrk w;
 	struct wrk_http_limits limits;
 	struct wrk_http_ops hops = {
-	    http_trigger, wrk_status_json, wrk_http_drained_cb, &w};
+	    .trigger_build = http_trigger,
+	    .status_json = wrk_status_json,
+	    .drained = wrk_http_drained_cb,
+	    .upstream = upstream_news,
+	    .arg = &w,
+	};
 	struct wrk_udp_ops uops = {udp_build, udp_reload, &w};
 	bool spa = false;
 
@@ -225,6 +256,8 @@ wrk_main(int argc, char **argv)
 	limits.allow = w.allow;
 	limits.nallow = w.nallow;
 	limits.status_any = w.status_any;
+	limits.routes = w.routes;
+	limits.nroutes = w.nroutes;
 	if ((w.http = wrk_http_new(
 	         w.loop, w.http_fd, w.root, &limits, &hops)) == NULL)
 		fatal("cannot serve %s", w.root);
@@ -263,5 +296,6 @@ wrk_main(int argc, char **argv)
 	free(w.hosts);
 	free(w.deny);
 	free(w.allow);
+	free(w.routes);
 	return 0;
 }

@@ -50,6 +50,8 @@ struct wrk {
 	char **hosts, **deny, **allow; /* serve.hosts, deny, allow */
 	size_t nhosts, ndeny, nallow;
 	bool status_any; /* serve.status "any" */
+	struct wrk_http_route *routes; /* serve.proxy */
+	size_t nroutes;
 	pid_t parent;
 
 	int ipc_fd;
@@ -78,6 +80,9 @@ struct wrk {
 	bool http_drained;
 	bool bye_sent;
 };
+
+/* routes.c: "--proxy PREFIX=ADDR[@JOB]"; arg is cut and kept. */
+int wrk_route_parse(char *arg, struct wrk_http_route *r);
 
 /* link.c: the socketpair to the supervisor */
 void wrk_link_start(struct wrk *w);

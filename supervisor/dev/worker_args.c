@@ -4,7 +4,8 @@
  * The worker's command line, from the serve section: the worker gets its
  * settings as arguments (it can be started by hand the same way), and a
  * reload compares the command lines to tell whether the running worker
- * can stay (worker.c). One allocation holds the vector and its numbers.
+ * can stay (worker.c). One allocation holds the vector, its numbers and
+ * the proxy routes ("--proxy PREFIX=ADDR[@JOB]").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,16 +28,44 @@ add_list(char **argv, size_t *i, const char *opt, const struct cfg_strv *l)
 	}
 }
 
+/*
+ * "PREFIX=ADDR" or "PREFIX=ADDR@JOB": the worker cuts at the last '='
+ * (an address and a job name hold none) and then at '@' (neither holds
+ * one either), so any prefix survives.
+ */
+static void
+add_proxies(char **argv, size_t *i, char *room, const struct cfg_serve *sv)
+{
+	for (size_t k = 0; k < sv->s_nproxy; k++) {
+		const struct cfg_proxy *p = &sv->s_proxy[k];
+
+		argv[(*i)++] = "--proxy";
+		argv[(*i)++] = room;
+		room = stpcpy(stpcpy(stpcpy(room, p->p_prefix), "="), p->p_to);
+		if (p->p_job != NULL)
+			room = stpcpy(stpcpy(room, "@"), p->p_job);
+		room++;
+	}
+}
+
 char **
 wargs_build(struct dev *d)
 {
 	const struct cfg_serve *sv = &d->sup.cfg.c_serve;
-	size_t n = 32 + 2 * (sv->s_hosts.n + sv->s_deny.n + sv->s_allow.n);
-	struct wargs *wa = calloc(1, sizeof(*wa) + n * sizeof(char *));
+	size_t n = 32 +
+	    2 * (sv->s_hosts.n + sv->s_deny.n + sv->s_allow.n + sv->s_nproxy);
+	size_t room = 0;
+	struct wargs *wa;
 	char **argv;
 	size_t i = 0;
 
-	if (wa == NULL)
+	for (size_t k = 0; k < sv->s_nproxy; k++)
+		room += strlen(sv->s_proxy[k].p_prefix) +
+		    strlen(sv->s_proxy[k].p_to) +
+		    (sv->s_proxy[k].p_job != NULL ? strlen(sv->s_proxy[k].p_job)
+		                                  : 0) +
+		    3;
+	if ((wa = calloc(1, sizeof(*wa) + n * sizeof(char *) + room)) == NULL)
 		return NULL;
 	argv = wa->argv;
 	snprintf(wa->drain, sizeof(wa->drain), "%g", sv->s_drain_timeout);
@@ -75,6 +104,7 @@ wargs_build(struct dev *d)
 	add_list(argv, &i, "--allow", &sv->s_allow);
 	if (sv->s_status_any)
 		argv[i++] = "--status-any";
+	add_proxies(argv, &i, (char *)(argv + n), sv);
 	argv[i] = NULL;
 	return argv;
 }

@@ -205,6 +205,8 @@ child_main(
 	lim.allow = o->allow;
 	lim.nallow = o->nallow;
 	lim.status_any = o->status_any;
+	lim.routes = o->routes;
+	lim.nroutes = o->nroutes;
 	memset(&ops, 0, sizeof(ops));
 	ops.trigger_build = child_trigger;
 	ops.status_json = child_status;

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http.h"
+
 #define SECRET "TOPSECRET-xyzzy-42"
 
 struct srv_opts {
@@ -35,6 +37,8 @@ struct srv_opts {
 	char *const *allow;
 	size_t nallow;
 	bool status_any;
+	const struct wrk_http_route *routes; /* serve.proxy */
+	size_t nroutes;
 };
 
 struct srv {
