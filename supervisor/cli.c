@@ -4,7 +4,8 @@
  * Parse `tend [-c FILE]`, `tend serve [ROOT] [flags]`, `tend run [-j N]
  * [--keep-going] [JOB...]`, `tend exec [flags] -- CMD...`, `tend check`,
  * --help and --version. `tend serve` builds a struct cfg in code, so both
- * ways of starting tend are validated by the same cfg_validate.
+ * ways of starting tend are validated by the same cfg_validate. The help
+ * and the one-line usage errors are cli_usage.c's.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -13,200 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "suggest.h"
-
-static const char usage_text[] =
-    "usage: tend [-c FILE] [--timestamps]\n"
-    "       tend serve [ROOT] [--build CMD [--watch PATH]...] [--http ADDR]\n"
-    "                  [--udp ADDR] [--udp-log FILE] [--spa] [--no-dotenv]\n"
-    "                  [--proxy PREFIX=ADDR]... [--poll MS] [--timestamps]\n"
-    "       tend run [-c FILE] [-j N] [--keep-going] [--timestamps]\n"
-    "                [--json] [JOB...]\n"
-    "       tend exec [--watch PATH]... [--poll MS] [--restart | --queue]\n"
-    "                 [--clear]\n"
-    "                 [--stop-signal SIG] [--stop-timeout S]\n"
-    "                 [--restart-on-failure [--restart-limit N]]\n"
-    "                 -- CMD [ARG...]\n"
-    "       tend check [-c FILE]\n"
-    "       tend status [-c FILE] [--json]\n"
-    "       tend restart|stop|start [-c FILE] JOB...\n"
-    "       tend build [-c FILE] [JOB...]\n"
-    "       tend logs [-c FILE] [-f] [-n N] [JOB...]\n"
-    "       tend --help | --version\n"
-    "\n"
-    "  tend            run the jobs of FILE (default ./tend.json); serve\n"
-    "                  HTTP/UDP when it has a \"serve\" section\n"
-    "  tend serve      serve ROOT (default .) over HTTP, building it with\n"
-    "                  CMD first and again on a change, SIGUSR1, a UDP\n"
-    "                  \"build\" datagram or POST /__tend/build\n"
-    "  tend run        run the named jobs (default: every task) and what\n"
-    "                  they depend on, -j at once, then print a summary\n"
-    "                  (--json: the summary alone on stdout, as JSON)\n"
-    "  tend exec       run one command supervised: signals forwarded,\n"
-    "                  exit status passed through, zombies reaped;\n"
-    "                  restarted on a change with --watch\n"
-    "  tend check      validate FILE and print it normalised, then where\n"
-    "                  each job's variables come from (.env, env_file, env)\n"
-    "  tend status     the jobs of the tend running for FILE (--json for\n"
-    "                  scripts); restart, stop, start, build act on them;\n"
-    "                  logs prints their last lines (-f: and what follows)\n"
-    "\n"
-    "  --http ADDR     HOST:PORT to serve on (default 127.0.0.1:8000;\n"
-    "                  port 0 picks a free one)\n"
-    "  --udp ADDR      HOST:PORT for the UDP event port (default: off)\n"
-    "  --udp-log FILE  append every UDP log record to FILE\n"
-    "  --watch PATH    rebuild when PATH (a file, directory or glob such\n"
-    "                  as 'src/**/*.scss') changes; repeatable. A change\n"
-    "                  under ROOT while no build runs reloads the browser\n"
-    "  --spa           serve ROOT/index.html for paths without a file\n"
-    "                  and without an extension (single-page apps)\n"
-    "  --proxy PREFIX=ADDR\n"
-    "                  forward requests whose path starts with PREFIX\n"
-    "                  (whole segments: /api, /api/...) to the server at\n"
-    "                  ADDR (HOST:PORT), path unchanged; repeatable, the\n"
-    "                  longest prefix wins\n"
-    "  --no-dotenv     do not read ./.env into the build's environment\n"
-    "  --poll MS       watch by polling every MS milliseconds (50-60000)\n"
-    "                  instead of inotify (NFS, SMB and 9p are polled\n"
-    "                  every 500 ms without it)\n"
-    "  --timestamps    start each output line with the time, HH:MM:SS.mmm\n"
-    "  --restart-limit N\n"
-    "                  exec --restart-on-failure gives up after N failures\n"
-    "                  in a row, each within 10 s of starting (default 5,\n"
-    "                  as a service's restart_limit; 0: never)\n"
-    "\n"
-    "Ctrl-C lets a running build finish; press it again to abort the\n"
-    "build, a third time to kill everything. See tend(1).\n";
-
-static void
-usage(FILE *f)
-{
-	fputs(usage_text, f);
-}
-
-/* One line saying what is wrong, and where to read more: not the help. */
-static int
-usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "tend: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nsee tend --help\n");
-	return 2;
-}
-
-/* Options other tools have, and tend's for the same thing. */
-static const struct {
-	const char *word, *opt;
-} synonyms[] = {
-    {"port", "http"},
-    {"p", "http"},
-    {"host", "http"},
-    {"listen", "http"},
-    {"bind", "http"},
-    {"addr", "http"},
-    {"address", "http"},
-    {"cmd", "build"},
-    {"command", "build"},
-    {"exec", "build"},
-    {"file", "config"},
-    {"f", "config"},
-    {"parallel", "jobs"},
-    {"signal", "stop-signal"},
-    {"timeout", "stop-timeout"},
-    {"on-failure", "restart-on-failure"},
-    {"retries", "restart-limit"},
-    {"max-restarts", "restart-limit"},
-    {"fallback", "spa"},
-    {"api", "proxy"},
-    {"backend", "proxy"},
-    {"upstream", "proxy"},
-    {"history-api-fallback", "spa"},
-    {"legacy-watch", "poll"},
-    {"polling", "poll"},
-};
-
-/* The option of opts closest to word (without dashes), or NULL. */
-static const char *
-suggest_option(const char *word, const struct option *opts)
-{
-	const char *names[32];
-	size_t n = 0, i, k;
-
-	for (i = 0; i < sizeof(synonyms) / sizeof(synonyms[0]); i++) {
-		if (strcmp(word, synonyms[i].word) != 0)
-			continue;
-		for (k = 0; opts[k].name != NULL; k++)
-			if (strcmp(opts[k].name, synonyms[i].opt) == 0)
-				return opts[k].name;
-	}
-	for (k = 0; opts[k].name != NULL && n < 32; k++)
-		names[n++] = opts[k].name;
-	return cfg_suggest(word, names, n);
-}
-
-/*
- * The long option getopt_long took for name (len bytes: all of it, or a
- * prefix of one option), by its value val; NULL if there is none.
- */
-static const struct option *
-find_option(const struct option *opts, const char *name, size_t len, int val)
-{
-	for (size_t k = 0; opts[k].name != NULL; k++)
-		if (opts[k].val == val && strncmp(opts[k].name, name, len) == 0)
-			return &opts[k];
-	return NULL;
-}
-
-/*
- * getopt_long returned '?' or ':' (opterr is off: the message is ours).
- * A long option is argv[optind - 1]; a short one is optopt, which may sit
- * in a cluster ("-kx"), where argv[optind - 1] is another word.
- */
-static int
-bad_option(int ch, char **argv, const struct option *opts)
-{
-	const char *arg = argv[optind - 1], *name = arg + 2, *hint;
-	size_t len = strcspn(name, "="), n = 0, k;
-	const struct option *o = NULL;
-	char msg[256], word[64];
-	int w;
-
-	if (strncmp(arg, "--", 2) == 0 && optopt != 0)
-		o = find_option(opts, name, len, optopt);
-	if (o != NULL) {
-		/* A known long option (or its prefix) used wrongly. */
-		snprintf(word, sizeof(word), "--%s", o->name);
-		if (ch == ':')
-			return usage_error("option %s needs a value", word);
-		return usage_error("option %s takes no value", word);
-	}
-	if (strncmp(arg, "--", 2) != 0 || optopt != 0) {
-		snprintf(word, sizeof(word), "-%c", optopt);
-		if (ch == ':')
-			return usage_error("option %s needs a value", word);
-		hint = suggest_option(word + 1, opts);
-	} else {
-		snprintf(word, sizeof(word), "--%.*s", (int)len, name);
-		/* A prefix of two options or more: getopt took none. */
-		w = snprintf(msg, sizeof(msg), "option %s is ambiguous:", word);
-		for (k = 0; opts[k].name != NULL; k++) {
-			if (strncmp(opts[k].name, name, len) != 0)
-				continue;
-			n++;
-			if (w > 0 && (size_t)w < sizeof(msg))
-				w += snprintf(msg + w, sizeof(msg) - (size_t)w,
-				    "%s --%s", n > 1 ? "," : "", opts[k].name);
-		}
-		if (n > 1)
-			return usage_error("%s", msg);
-		hint = suggest_option(word + 2, opts);
-	}
-	if (hint == NULL)
-		return usage_error("unknown option %s", word);
-	snprintf(msg, sizeof(msg), "unknown option %s; did you mean --%s?",
-	    word, hint);
-	return usage_error("%s", msg);
-}
+#include "cli_priv.h"
 
 static void
 set_str(char **dst, const char *src)
@@ -237,8 +45,9 @@ parse_poll(const char *arg, unsigned *out)
 	long n = strtol(arg, &end, 10);
 
 	if (*end != '\0' || end == arg || n < 50 || n > 60000)
-		return usage_error("--poll: expected milliseconds from 50 to "
-		                   "60000, got \"%s\"",
+		return cli_usage_error(
+		    "--poll: expected milliseconds from 50 to "
+		    "60000, got \"%s\"",
 		    arg);
 	*out = (unsigned)n;
 	return 0;
@@ -263,22 +72,23 @@ parse_config_flags(int argc, char **argv, struct cli *out)
 			break;
 		case 'T':
 			if (out->mode == CLI_CHECK)
-				return usage_error(
+				return cli_usage_error(
 				    "%s--timestamps is for tend, "
 				    "tend serve and tend run",
 				    "");
 			out->timestamps = true;
 			break;
 		case 'h':
-			usage(stdout);
+			cli_usage(stdout);
 			out->mode = CLI_DONE;
 			return 0;
 		default:
-			return bad_option(ch, argv, opts);
+			return cli_bad_option(ch, argv, opts);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument \"%s\"", argv[optind]);
+		return cli_usage_error(
+		    "unexpected argument \"%s\"", argv[optind]);
 	return 0;
 }
 
@@ -294,12 +104,13 @@ add_proxy(struct cfg *c, const char *arg)
 	int rc = 0;
 
 	if (eq == NULL || eq == arg || eq[1] == '\0')
-		return usage_error("--proxy: expected PREFIX=HOST:PORT, such "
-		                   "as /api=127.0.0.1:5000, got \"%s\"",
+		return cli_usage_error(
+		    "--proxy: expected PREFIX=HOST:PORT, such "
+		    "as /api=127.0.0.1:5000, got \"%s\"",
 		    arg);
 	if ((prefix = strndup(arg, (size_t)(eq - arg))) == NULL ||
 	    cfg_add_proxy(c, prefix, eq + 1, NULL) < 0)
-		rc = usage_error("%sout of memory", "");
+		rc = cli_usage_error("%sout of memory", "");
 	free(prefix);
 	return rc;
 }
@@ -344,7 +155,7 @@ parse_serve(int argc, char **argv, struct cli *out)
 			break;
 		case 'w':
 			if (strv_push(&watch, optarg) == -1) {
-				rc = usage_error("%sout of memory", "");
+				rc = cli_usage_error("%sout of memory", "");
 				goto done;
 			}
 			break;
@@ -366,26 +177,28 @@ parse_serve(int argc, char **argv, struct cli *out)
 				goto done;
 			break;
 		case 'h':
-			usage(stdout);
+			cli_usage(stdout);
 			out->mode = CLI_DONE;
 			goto done;
 		default:
-			rc = bad_option(ch, argv, opts);
+			rc = cli_bad_option(ch, argv, opts);
 			goto done;
 		}
 	}
 	if (optind < argc)
 		set_str(&c->c_serve.s_root, argv[optind++]);
 	if (optind < argc)
-		rc = usage_error("unexpected argument \"%s\"", argv[optind]);
+		rc =
+		    cli_usage_error("unexpected argument \"%s\"", argv[optind]);
 	else if (c->c_serve.s_udp_log != NULL && c->c_serve.s_udp == NULL)
-		rc = usage_error("%s--udp-log needs --udp", "");
+		rc = cli_usage_error("%s--udp-log needs --udp", "");
 	else if (build != NULL && build[0] == '\0')
-		rc = usage_error("%s--build needs a command", "");
+		rc = cli_usage_error("%s--build needs a command", "");
 	else if (build == NULL && watch.n > 0)
-		rc = usage_error("%s--watch needs --build (without a build, "
-		                 "changes under ROOT reload the browser)",
-		    "");
+		rc =
+		    cli_usage_error("%s--watch needs --build (without a build, "
+		                    "changes under ROOT reload the browser)",
+		        "");
 	else if (build != NULL) {
 		/*
 		 * No change builds unless --watch names it: watching "." by
@@ -394,7 +207,7 @@ parse_serve(int argc, char **argv, struct cli *out)
 		 */
 		struct cfg_job *j = cfg_add_job(c, "build", build);
 		if (j == NULL)
-			rc = usage_error("%sout of memory", "");
+			rc = cli_usage_error("%sout of memory", "");
 		else {
 			j->j_watch = watch;
 			watch.v = NULL;
@@ -436,9 +249,10 @@ parse_run(int argc, char **argv, struct cli *out)
 		case 'j':
 			n = strtol(optarg, &end, 10);
 			if (*end != '\0' || n < 1 || n > 1024)
-				return usage_error("-j: expected a number of "
-				                   "jobs from 1 to 1024, got "
-				                   "\"%s\"",
+				return cli_usage_error(
+				    "-j: expected a number of "
+				    "jobs from 1 to 1024, got "
+				    "\"%s\"",
 				    optarg);
 			out->run_parallel = (unsigned)n;
 			break;
@@ -452,11 +266,11 @@ parse_run(int argc, char **argv, struct cli *out)
 			out->timestamps = true;
 			break;
 		case 'h':
-			usage(stdout);
+			cli_usage(stdout);
 			out->mode = CLI_DONE;
 			return 0;
 		default:
-			return bad_option(ch, argv, opts);
+			return cli_bad_option(ch, argv, opts);
 		}
 	}
 	out->run_jobs = argv + optind;
@@ -470,7 +284,8 @@ parse_signal_arg(const char *arg, int *out)
 	int sig = cfg_signal_from_name(arg);
 
 	if (sig <= 0)
-		return usage_error("--stop-signal: unknown signal \"%s\"", arg);
+		return cli_usage_error(
+		    "--stop-signal: unknown signal \"%s\"", arg);
 	*out = sig;
 	return 0;
 }
@@ -508,7 +323,8 @@ parse_exec(int argc, char **argv, struct cli *out)
 		case 'w':
 			if (o->nwatch >= sizeof(out->exec_watch) /
 			        sizeof(out->exec_watch[0]))
-				return usage_error("%stoo many --watch", "");
+				return cli_usage_error(
+				    "%stoo many --watch", "");
 			o->watch[o->nwatch++] = optarg;
 			break;
 		case 'r':
@@ -525,8 +341,9 @@ parse_exec(int argc, char **argv, struct cli *out)
 			o->stop_timeout = strtod(optarg, &end);
 			if (*end != '\0' || end == optarg ||
 			    o->stop_timeout < 0)
-				return usage_error("--stop-timeout: expected "
-				                   "seconds >= 0, got \"%s\"",
+				return cli_usage_error(
+				    "--stop-timeout: expected "
+				    "seconds >= 0, got \"%s\"",
 				    optarg);
 			break;
 		case 'f':
@@ -536,7 +353,7 @@ parse_exec(int argc, char **argv, struct cli *out)
 			n = strtol(optarg, &end, 10);
 			if (*end != '\0' || end == optarg || n < 0 ||
 			    n > EXEC_RESTART_LIMIT_MAX)
-				return usage_error(
+				return cli_usage_error(
 				    "--restart-limit: expected a "
 				    "number from 0 to 1000, got "
 				    "\"%s\"",
@@ -552,38 +369,25 @@ parse_exec(int argc, char **argv, struct cli *out)
 				return rc;
 			break;
 		case 'h':
-			usage(stdout);
+			cli_usage(stdout);
 			out->mode = CLI_DONE;
 			return 0;
 		default:
-			return bad_option(ch, argv, opts);
+			return cli_bad_option(ch, argv, opts);
 		}
 	}
 	if (limit_given && !o->restart_on_failure)
-		return usage_error(
+		return cli_usage_error(
 		    "%s--restart-limit needs --restart-on-failure", "");
 	if (o->poll_ms > 0 && o->nwatch == 0)
-		return usage_error("%s--poll needs --watch", "");
+		return cli_usage_error("%s--poll needs --watch", "");
 	if (optind >= argc)
-		return usage_error("%sexec needs a command: tend exec -- CMD "
-		                   "[ARG...]",
+		return cli_usage_error(
+		    "%sexec needs a command: tend exec -- CMD "
+		    "[ARG...]",
 		    "");
 	o->argv = argv + optind;
 	return 0;
-}
-
-static int
-unknown_command(const char *word)
-{
-	static const char *const commands[] = {"serve", "run", "exec", "check",
-	    "status", "restart", "stop", "start", "build", "logs"};
-	const char *hint = cfg_suggest(word, commands, 4);
-	char msg[160];
-
-	snprintf(msg, sizeof(msg), "unknown command \"%.60s\"%s%s%s", word,
-	    hint ? "; did you mean \"" : "", hint ? hint : "",
-	    hint ? "\"?" : "");
-	return usage_error("%s", msg);
 }
 
 int
@@ -598,7 +402,7 @@ cli_parse(int argc, char **argv, struct cli *out)
 	}
 	if (argc >= 2 &&
 	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		usage(stdout);
+		cli_usage(stdout);
 		out->mode = CLI_DONE;
 		return 0;
 	}
@@ -619,7 +423,7 @@ cli_parse(int argc, char **argv, struct cli *out)
 		return parse_config_flags(argc - 1, argv + 1, out);
 	}
 	if (argc >= 2 && argv[1][0] != '-')
-		return unknown_command(argv[1]);
+		return cli_unknown_command(argv[1]);
 	out->mode = CLI_DEV;
 	return parse_config_flags(argc, argv, out);
 }

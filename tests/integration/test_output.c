@@ -47,8 +47,8 @@ Test(output, a_prompt_without_newline_shows_at_once_and_is_continued)
 	    "{ \"jobs\": { \"ask\": { \"cmd\": \"printf 'Password: '; "
 	    "sleep 1.5; echo ok\" } } }");
 	it_start(args, false);
-	cr_assert(tp_wait_for(&tp, "task \"ask\" started", 5000),
-	    "output:\n%s", tp.out);
+	cr_assert(tp_wait_for(&tp, "task \"ask\" started", 5000), "output:\n%s",
+	    tp.out);
 	t0 = now_ms();
 	/* 100 ms in tend; a generous bound for a loaded machine. */
 	cr_assert(tp_wait_for(&tp, "ask | Password: ", 1000),
