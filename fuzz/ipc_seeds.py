@@ -23,7 +23,8 @@ def protocol_version():
 
 
 TYPES = {"BUILD_STARTED": 1, "BUILD_FINISHED": 2, "RELOAD": 3, "STOP": 4,
-         "PING": 5, "JOB_INFO": 6, "READY": 32, "TRIGGER": 33, "BYE": 34,
+         "PING": 5, "JOB_INFO": 6, "JOB_READY": 7,
+         "READY": 32, "TRIGGER": 33, "BYE": 34,
          "PONG": 35}
 
 
@@ -52,6 +53,10 @@ def main():
         frame(v, "JOB_INFO", s("site"), u32(0), u32(0)),
         frame(v, "JOB_INFO", s("api"), u32(1), u32(0)),
         frame(v, "BUILD_STARTED", s("site"), u32(4242)),
+        frame(v, "BUILD_STARTED", s("api"), u32(4243)),
+        frame(v, "JOB_READY", s("api")),
+        frame(v, "BUILD_FINISHED", s("api"), u32(0), u32(137), u32(50),
+              u32(1), u32(0), u32(1), u32(0), s("listening on 5000\n")),
         frame(v, "BUILD_FINISHED", s("site"), u32(1), u32(0), u32(1234),
               u32(0), u32(0), u32(1), u32(0), s("built 3 pages\n")),
         frame(v, "RELOAD", s("src/a.css\nsrc/b.css\nindex.html")),

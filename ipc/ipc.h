@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define IPC_PROTOCOL_VERSION 4
+#define IPC_PROTOCOL_VERSION 5
 #define IPC_HDR_LEN 8
 #define IPC_MAX_PAYLOAD (64 * 1024) /* larger frames are a protocol error */
 
@@ -30,6 +30,7 @@ enum ipc_type {
 	MSG_STOP = 4,
 	MSG_PING = 5,
 	MSG_JOB_INFO = 6,
+	MSG_JOB_READY = 7,
 	/* worker -> supervisor */
 	MSG_READY = 32,
 	MSG_TRIGGER = 33,
@@ -61,7 +62,12 @@ struct ipc_msg {
 			uint32_t ok; /* 1: exit 0 */
 			int32_t status; /* exit code, or 128+signal */
 			uint32_t duration_ms;
-			/* 1: another run of this batch starts at once */
+			/*
+			 * A task: 1, another run of this batch starts at
+			 * once. A service: 1, it will start again (its
+			 * restart delay runs, or a restart was asked for);
+			 * 0, it is down until something starts it.
+			 */
 			uint32_t more;
 			/* 1: tend cut this run short to start it again */
 			uint32_t restarted;
@@ -85,6 +91,14 @@ struct ipc_msg {
 			uint32_t kind; /* 0 task, 1 service */
 			uint32_t reset; /* 1: forget the jobs listed so far */
 		} job_info;
+		/*
+		 * A service's run is ready: its "ready" probe passed, or
+		 * it has none and has just started. Replayed to a new
+		 * worker after the run's BUILD_STARTED.
+		 */
+		struct {
+			char job[IPC_NAME_MAX];
+		} job_ready;
 		struct {
 			char http[IPC_NAME_MAX]; /* "127.0.0.1:8000" */
 			char udp[IPC_NAME_MAX]; /* "" when off */

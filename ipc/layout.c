@@ -51,6 +51,9 @@ static const struct ipc_layout layouts[] = {
 		U32(u.job_info.kind),
 		U32(u.job_info.reset),
 	} },
+	{ MSG_JOB_READY, 1, "JOB_READY", {
+		STR(u.job_ready.job),
+	} },
 	{ MSG_READY, 2, "READY", {
 		STR(u.ready.http),
 		STR(u.ready.udp),

@@ -33,6 +33,22 @@ struct wrk_http_route {
 };
 
 /*
+ * What happens to a request for a route naming a job (ops.gate): it goes
+ * to the server, waits (held: the service restarts or is not yet ready),
+ * gets 503 with Retry-After (tend stops and nothing will start the
+ * service), or 502 with a page saying the service is down.
+ */
+enum wrk_gate { WRK_GATE_OPEN, WRK_GATE_WAIT, WRK_GATE_BUSY, WRK_GATE_DOWN };
+
+struct wrk_gate_view {
+	char state[96]; /* WRK_GATE_DOWN: "exited with status 1" */
+	const char *tail; /* and its last output, or NULL */
+	/* In: the server refused a connection (the service may be dying
+	 * before tend has seen it end). */
+	bool refused;
+};
+
+/*
  * The callbacks run while a request is being handled: they must not call
  * wrk_http_cut or wrk_http_free (that would free the connection in use);
  * wrk_http_broadcast and wrk_http_drain are safe. `drained` is always the
@@ -55,6 +71,12 @@ struct wrk_http_ops {
 	 * be NULL.
 	 */
 	void (*upstream)(void *arg, const struct wrk_http_route *r, int err);
+	/*
+	 * The gate of a route naming job (NULL: always open). A request
+	 * parked by it waits for wrk_http_gates_changed.
+	 */
+	enum wrk_gate (*gate)(
+	    void *arg, const char *job, struct wrk_gate_view *v);
 	void *arg;
 };
 
@@ -134,6 +156,12 @@ bool wrk_http_holding(const struct wrk_http *h);
  * (tend hurries, or the supervisor is gone with the build half done).
  */
 void wrk_http_refuse_held(struct wrk_http *h);
+
+/*
+ * A service's state changed (the gate may answer otherwise): requests
+ * it parked are forwarded or answered if they may be now.
+ */
+void wrk_http_gates_changed(struct wrk_http *h);
 
 /*
  * Send an event to every /__tend/events (Server-Sent Events) client;

@@ -10,6 +10,9 @@
  * CS_HELD: it neither reads nor writes, and counts as busy for the drain.
  * Its request is answered only when released, so what it gets is the
  * finished build, including a file the build created or removed.
+ * Proxied requests waiting for their service (http_pxwait.c) are parked
+ * the same way, in a queue of their own (h_pheld) that only their gate
+ * lets go of; the cap and the refusals are the same.
  */
 #include <sys/queue.h>
 
@@ -18,6 +21,12 @@
 #include <ev.h>
 
 #include "http_priv.h"
+
+static struct wrk_held_q *
+queue_of(struct wrk_conn *c)
+{
+	return c->c_pxy != NULL ? &c->c_h->h_pheld : &c->c_h->h_held;
+}
 
 /*
  * Called from dispatch for a complete GET or HEAD of a file while h_hold
@@ -30,7 +39,7 @@ wrk_hold_park(struct wrk_conn *c)
 	struct wrk_http *h = c->c_h;
 
 	c->c_st = CS_HELD;
-	TAILQ_INSERT_TAIL(&h->h_held, c, c_held);
+	TAILQ_INSERT_TAIL(queue_of(c), c, c_held);
 	ev_io_stop(h->h_loop, &c->c_rio);
 	ev_io_stop(h->h_loop, &c->c_wio);
 	wrk_conn_timer(c, h->h_lim.hold_timeout);
@@ -41,18 +50,18 @@ void
 wrk_hold_forget(struct wrk_conn *c)
 {
 	if (c->c_st == CS_HELD)
-		TAILQ_REMOVE(&c->c_h->h_held, c, c_held);
+		TAILQ_REMOVE(queue_of(c), c, c_held);
 }
 
 /* Off the queue, to be answered now; false when c was not parked. */
-static bool
-unpark(struct wrk_conn *c)
+bool
+wrk_hold_unpark(struct wrk_conn *c)
 {
 	struct wrk_http *h = c->c_h;
 
 	if (c->c_st != CS_HELD)
 		return false;
-	TAILQ_REMOVE(&h->h_held, c, c_held);
+	TAILQ_REMOVE(queue_of(c), c, c_held);
 	c->c_st = CS_READ;
 	/* dispatch's rule for a drain that began while the request waited. */
 	if (h->h_draining && c->c_roff == c->c_rlen)
@@ -68,7 +77,12 @@ unpark(struct wrk_conn *c)
 void
 wrk_hold_release(struct wrk_conn *c)
 {
-	if (!unpark(c))
+	/* A proxied one goes when its service lets it. */
+	if (c->c_pxy != NULL) {
+		(void)wrk_pxw_try(c);
+		return;
+	}
+	if (!wrk_hold_unpark(c))
 		return;
 	wrk_http_file(c, c->c_path);
 	wrk_conn_drive(c);
@@ -78,8 +92,13 @@ wrk_hold_release(struct wrk_conn *c)
 void
 wrk_hold_refuse(struct wrk_conn *c)
 {
-	if (!unpark(c))
+	if (!wrk_hold_unpark(c))
 		return;
+	if (c->c_pxy != NULL) {
+		/* Its body, if any, is still unread: end with this answer. */
+		wrk_pxy_free(c);
+		c->c_close_after = c->c_close_after || !c->c_req.complete;
+	}
 	wrk_resp_error(c, 503, "Retry-After: 1");
 	wrk_conn_drive(c);
 }
@@ -93,6 +112,8 @@ wrk_http_refuse_held(struct wrk_http *h)
 		return;
 	h->h_hold = false; /* a request behind a refused one is not parked */
 	while ((c = TAILQ_FIRST(&h->h_held)) != NULL)
+		wrk_hold_refuse(c);
+	while ((c = TAILQ_FIRST(&h->h_pheld)) != NULL)
 		wrk_hold_refuse(c);
 	wrk_http_check_drained(h);
 }

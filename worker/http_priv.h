@@ -154,7 +154,10 @@ struct wrk_http {
 	ev_timer h_accept_retry;
 	ev_timer h_drain_timer;
 	LIST_HEAD(, wrk_conn) h_conns;
-	TAILQ_HEAD(, wrk_conn) h_held; /* parked requests, oldest first */
+	TAILQ_HEAD(wrk_held_q, wrk_conn)
+	h_held; /* parked requests, oldest
+	           first */
+	struct wrk_held_q h_pheld; /* proxied ones, waiting for a service */
 	size_t h_nconns;
 	size_t h_peak_conns; /* since memory was last trimmed */
 	uint64_t h_requests;
@@ -227,6 +230,13 @@ void wrk_hold_release(struct wrk_conn *);
 void wrk_hold_release_all(struct wrk_http *);
 void wrk_hold_forget(struct wrk_conn *);
 void wrk_hold_refuse(struct wrk_conn *);
+bool wrk_hold_unpark(struct wrk_conn *);
+
+/* http_pxwait.c: a proxied request waiting for the service behind it */
+bool wrk_pxw_dispatch(struct wrk_conn *);
+bool wrk_pxw_try(struct wrk_conn *);
+bool wrk_pxw_refused(struct wrk_conn *, int); /* parked instead of 502 */
+void wrk_pxw_release_all(struct wrk_http *); /* without the drain check */
 
 /* http_inject.c */
 bool wrk_inject_wanted(const struct wrk_conn *, const char *, uint64_t);

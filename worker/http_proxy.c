@@ -187,6 +187,8 @@ wrk_pxy_fail(struct wrk_conn *c, int err)
 		wrk_conn_close(c, true);
 		return -1;
 	}
+	if (wrk_pxw_refused(c, err))
+		return -1; /* parked: it waits for the service */
 	return answer(c, status_for(err), err);
 }
 
@@ -241,7 +243,11 @@ wrk_pxy_start(struct wrk_conn *c)
 	px->x_unsafe = p->method == HTTP_POST || p->method == HTTP_PATCH ||
 	    p->method == HTTP_LOCK;
 	px->x_replay = true;
-	if ((px->x_hval && wrk_buf_add(&px->x_hcap, "\r\n", 2) < 0) ||
+	/* Again after the server refused and the request waited: as is. */
+	if (px->x_started) {
+		px->x_out.off = 0;
+		px->x_sent = false;
+	} else if ((px->x_hval && wrk_buf_add(&px->x_hcap, "\r\n", 2) < 0) ||
 	    wrk_pxy_head(c) < 0) {
 		c->c_req.err = 503;
 		refuse(c);
@@ -251,13 +257,16 @@ wrk_pxy_start(struct wrk_conn *c)
 	wrk_pxy_resp_init(px);
 	c->c_st = CS_PROXY;
 	/* Expect: 100-continue is answered here; the body streams through. */
-	if (c->c_req.hdr[HDR_EXPECT].len > 0 && p->http_minor == 1 &&
+	if (!px->x_started && c->c_req.hdr[HDR_EXPECT].len > 0 &&
+	    p->http_minor == 1 &&
 	    ((p->flags & F_CHUNKED) ||
 	        ((p->flags & F_CONTENTLENGTH) && p->content_length > 0)))
 		WRK_OUT_LIT(c, "HTTP/1.1 100 Continue\r\n\r\n");
 	/* Past the head: on_body hands the body to wrk_pxy_req_body. */
+	px->x_started = true;
 	http_parser_pause(p, 0);
-	if ((err = wrk_ups_open(c, false)) != 0)
+	/* A service dying before tend knows: the request waits for it. */
+	if ((err = wrk_ups_open(c, false)) != 0 && !wrk_pxw_refused(c, -err))
 		respond(c, status_for(-err), -err);
 	/* dispatch's caller, wrk_conn_drive, runs the state left. */
 }

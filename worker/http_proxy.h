@@ -74,6 +74,7 @@ struct wrk_pxy {
 	bool x_hval; /* the last capture was a value */
 	/* To the server: the request head, then the body. */
 	struct wrk_buf x_out;
+	bool x_started; /* the head is in x_out (a parked retry: as is) */
 	bool x_replay; /* x_out still holds every byte sent: retry-able */
 	bool x_sent; /* a byte went to the server */
 	bool x_retried;

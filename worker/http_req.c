@@ -364,7 +364,9 @@ proxy(struct wrk_conn *c)
 	/* Kept open for the body, unless the answer is all there is. */
 	c->c_close_after =
 	    !http_should_keep_alive(p) || p->upgrade || c->c_h->h_draining;
-	wrk_pxy_start(c);
+	/* A route naming a service: it may have to wait, or be down. */
+	if (!wrk_pxw_dispatch(c))
+		wrk_pxy_start(c);
 }
 
 static void

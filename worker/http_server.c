@@ -227,6 +227,7 @@ wrk_http_new(struct ev_loop *loop, int listen_fd, const char *root,
 		h->h_fd_limit = (int)rl.rlim_cur;
 	LIST_INIT(&h->h_conns);
 	TAILQ_INIT(&h->h_held);
+	TAILQ_INIT(&h->h_pheld);
 	ev_io_init(&h->h_accept, accept_cb, listen_fd, EV_READ);
 	ev_init(&h->h_accept_retry, accept_retry_cb);
 	ev_init(&h->h_drain_timer, drain_timer_cb);
@@ -277,6 +278,7 @@ wrk_http_drain(struct wrk_http *h, double deadline, bool handoff)
 	ev_timer_start(h->h_loop, &h->h_drain_timer);
 	/* A stop must never leave a request unanswered: serve what waits. */
 	wrk_hold_release_all(h);
+	wrk_pxw_release_all(h);
 	wrk_http_visit(h, drain_one, NULL);
 	wrk_http_check_drained(h);
 }

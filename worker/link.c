@@ -2,7 +2,8 @@
 /*
  * worker/link.c
  * The worker's end of the socketpair: job news from the supervisor
- * (turned into status and live-reload events), STOP and PING; TRIGGER,
+ * (turned into status and live-reload events; a service's to jobgate.c),
+ * STOP and PING; TRIGGER,
  * READY and BYE back. EOF means the supervisor is gone: stop gracefully.
  */
 #include <errno.h>
@@ -123,8 +124,10 @@ build_started(struct wrk *w, const char *name, pid_t pgid)
 	j->running = true;
 	j->pgid = pgid;
 	j->runs++;
-	if (j->service)
+	if (j->service) {
+		wrk_gate_started(w, j);
 		return;
+	}
 	/* A browser must not get half of what this build writes. */
 	if (w->hold)
 		wrk_http_hold(w->http, true);
@@ -164,8 +167,10 @@ build_finished(struct wrk *w, const struct ipc_msg *m)
 			j->last_ms = m->u.build_finished.duration_ms;
 			j->last_end = end;
 		}
-		if (j->service)
+		if (j->service) {
+			wrk_gate_finished(w, j, m);
 			return;
+		}
 	}
 	/*
 	 * A run cut short for a restart is no result: its rerun's is. A
@@ -243,6 +248,8 @@ static void
 synced(struct wrk *w)
 {
 	w->synced = true;
+	/* A service that never started is down if nothing will start it. */
+	wrk_http_gates_changed(w->http);
 	if (!building(w)) {
 		wrk_http_hold(w->http, false);
 		wrk_stop_build_over(w);
@@ -270,6 +277,9 @@ handle(void *arg, const struct ipc_msg *m)
 		break;
 	case MSG_BUILD_FINISHED:
 		build_finished(w, m);
+		break;
+	case MSG_JOB_READY:
+		wrk_gate_ready(w, m->u.job_ready.job);
 		break;
 	case MSG_RELOAD:
 		reload(w, m->u.reload.paths);

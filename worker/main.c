@@ -204,6 +204,7 @@ wrk_main(int argc, char **argv)
 	    .status_json = wrk_status_json,
 	    .drained = wrk_http_drained_cb,
 	    .upstream = upstream_news,
+	    .gate = wrk_gate,
 	    .arg = &w,
 	};
 	struct wrk_udp_ops uops = {udp_build, udp_reload, &w};

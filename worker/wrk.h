@@ -26,6 +26,12 @@ struct wrk_job {
 	int last_status; /* -1: never finished */
 	uint32_t last_ms;
 	double last_end; /* wall clock */
+	/* A service (jobgate.c): */
+	bool ready; /* this run is ready (JOB_READY) */
+	bool was_ready; /* a run of it was: a later one is a comeback */
+	bool ended; /* a run of it ended */
+	bool restarting; /* ended, and starts again (BUILD_FINISHED's more) */
+	char tail[IPC_TAIL_MAX]; /* its last run's last output */
 };
 
 struct wrk_build {
@@ -89,6 +95,13 @@ void wrk_link_start(struct wrk *w);
 void wrk_link_send(struct wrk *w, const struct ipc_msg *m);
 void wrk_link_trigger(struct wrk *w, const char *job, const char *source);
 void wrk_link_poll(struct wrk *w); /* read what the supervisor sent */
+
+/* jobgate.c: the services behind proxy routes */
+enum wrk_gate wrk_gate(void *arg, const char *job, struct wrk_gate_view *v);
+void wrk_gate_started(struct wrk *w, struct wrk_job *j);
+void wrk_gate_finished(
+    struct wrk *w, struct wrk_job *j, const struct ipc_msg *m);
+void wrk_gate_ready(struct wrk *w, const char *job);
 
 /* stop.c */
 void wrk_stop(struct wrk *w, int level, int signo);

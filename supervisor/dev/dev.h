@@ -105,6 +105,7 @@ void queue_service(struct dev *d, struct job *j);
 void queue_start_job(struct sup *s, struct job *j); /* struct sup_mode */
 void queue_next(struct sup *s); /* struct sup_mode */
 void queue_job_ended(struct sup *s, struct job *j); /* struct sup_mode */
+void queue_job_ready(struct sup *s, struct job *j); /* struct sup_mode */
 void queue_end_batch(struct dev *d); /* one reload for a finished batch */
 void queue_drop(struct dev *d);
 bool queue_tasks_busy(const struct dev *d); /* queued or running */
@@ -135,6 +136,8 @@ void worker_reconfigure(struct dev *d); /* after a reload */
 void news_job_started(struct dev *d, const struct job *j);
 /* j ended; more: another task starts at once (hold on). */
 void news_job_finished(struct dev *d, const struct job *j, bool more);
+/* j's run is ready (its probe passed, or a service without one started). */
+void news_job_ready(struct dev *d, const struct job *j);
 void news_jobs(struct dev *d, struct worker *w);
 void news_replay(struct dev *d, struct worker *w);
 

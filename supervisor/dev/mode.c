@@ -261,6 +261,7 @@ static const struct sup_mode dev_mode = {
     .start_job = queue_start_job,
     .next = queue_next,
     .job_ended = queue_job_ended,
+    .job_ready = queue_job_ready,
     .job_ending = changes_job_ending,
     .finish = dev_finish,
     .abort = dev_abort,

@@ -253,6 +253,17 @@ queue_start_job(struct sup *s, struct job *j)
 	if (job_start(j) == -1)
 		return; /* already finished as failed, and reported */
 	news_job_started(d, j);
+	/* Started is ready for a service with no probe. */
+	if (j->j_cfg->j_kind == JOB_SERVICE &&
+	    j->j_cfg->j_ready.r_kind == READY_NONE)
+		news_job_ready(d, j);
+}
+
+void
+queue_job_ready(struct sup *s, struct job *j)
+{
+	if (j->j_cfg->j_kind == JOB_SERVICE)
+		news_job_ready(dev_of(s), j);
 }
 
 /* Park j until culprit (or what culprit waits for) succeeds. */
@@ -462,8 +473,9 @@ queue_job_ended(struct sup *s, struct job *j)
 {
 	struct dev *d = dev_of(s);
 
+	/* more: the restart policy will start it again (its delay runs). */
 	if (j->j_cfg->j_kind == JOB_SERVICE)
-		news_job_finished(d, j, false);
+		news_job_finished(d, j, j->j_state == JS_BACKOFF);
 	else {
 		/* Queued first: whether another run follows is news. */
 		if (j->j_rerun && !sup_stopping(s)) {

@@ -2,9 +2,9 @@
 /*
  * supervisor/dev/worker_news.c
  * What the worker is told about the jobs: each run's start and end
- * (BUILD_STARTED, BUILD_FINISHED,
- * also kept as the last build), the job list (JOB_INFO), and, for a new
- * worker, the replay of what ran, since the supervisor is the record.
+ * (BUILD_STARTED, BUILD_FINISHED, also kept as the last build), a
+ * service's readiness (JOB_READY), the job list (JOB_INFO), and, for a
+ * new worker, the replay of what ran, since the supervisor is the record.
  */
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +43,9 @@ finished_msg(struct dev *d, const struct job *j, struct ipc_msg *m, bool replay)
 	m->u.build_finished.age_ms =
 	    age_ms(d, replay ? j->j_shown_end : j->j_last_end);
 	m->u.build_finished.restarted = !replay && j->j_last_cut;
+	/* A service in its restart delay starts again: requests wait. */
+	m->u.build_finished.more =
+	    j->j_cfg->j_kind == JOB_SERVICE && j->j_state == JS_BACKOFF;
 	output_tail(&j->j_output, m->u.build_finished.tail,
 	    sizeof(m->u.build_finished.tail));
 }
@@ -80,6 +83,25 @@ news_job_finished(struct dev *d, const struct job *j, bool more)
 		d->have_last_build = true;
 	}
 	m.u.build_finished.more = more;
+	worker_send(d->worker, &m);
+}
+
+static void
+ready_msg(const struct job *j, struct ipc_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = MSG_JOB_READY;
+	snprintf(m->u.job_ready.job, sizeof(m->u.job_ready.job), "%s",
+	    j->j_cfg->j_name);
+}
+
+/* Proxied requests for the service wait until this (worker/jobgate.c). */
+void
+news_job_ready(struct dev *d, const struct job *j)
+{
+	struct ipc_msg m;
+
+	ready_msg(j, &m);
 	worker_send(d->worker, &m);
 }
 
@@ -138,6 +160,11 @@ news_replay(struct dev *d, struct worker *w)
 			continue;
 		started_msg(j, &m);
 		worker_send(w, &m);
+		if (j->j_cfg->j_kind == JOB_SERVICE &&
+		    (j->j_ready || j->j_cfg->j_ready.r_kind == READY_NONE)) {
+			ready_msg(j, &m);
+			worker_send(w, &m);
+		}
 	}
 	/* The end of the replay: the worker holds requests until it. */
 	memset(&m, 0, sizeof(m));

@@ -42,6 +42,8 @@ struct sup_mode {
 	/* A run of j ended; sup/ has applied the restart policy and the
 	 * dependency state. */
 	void (*job_ended)(struct sup *s, struct job *j);
+	/* j's run is ready: its probe passed (may be NULL). */
+	void (*job_ready)(struct sup *s, struct job *j);
 	/* Just before job_ended (may be NULL): see struct job_ops. */
 	void (*job_ending)(struct sup *s, struct job *j);
 	/* The stop's steps: 1st (nothing new starts), 2nd (hurry), 3rd

@@ -75,6 +75,8 @@ on_ready(void *owner, struct job *j, bool ok, const char *why)
 		j->j_ready = true;
 		log_info("%s \"%s\" is ready: %s", job_kind_word(j),
 		    j->j_cfg->j_name, why);
+		if (s->mode->job_ready != NULL)
+			s->mode->job_ready(s, j);
 	} else {
 		log_warnx("%s \"%s\" is not ready: %s", job_kind_word(j),
 		    j->j_cfg->j_name, why);

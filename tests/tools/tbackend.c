@@ -15,9 +15,12 @@
  *	sse?n=N&ms=M    N events, M ms apart, as text/event-stream chunks
  *	page            an HTML page with </body>, Content-Length, an ETag
  *	status?code=N   status N with a short body
+ *	pid             "pid N": the listening process, so a test can tell
+ *	                one instance of the service from the next
  *	ws              a WebSocket echo (RFC 6455; the handshake's SHA-1
  *	                and base64 are tbackend_ws.c's)
  *
+ * --delay MS waits that long before listening (a slow start).
  * --log FILE gets a line per connection ("accepted"), per answered
  * request ("done METHOD PATH") and per signal ("signal N"), so a test
  * can count connections and check what came first.
@@ -57,6 +60,7 @@ struct req {
 };
 
 static int logfd = -1;
+static long main_pid; /* the listening process (children answer) */
 static volatile sig_atomic_t stop_sig;
 
 static void
@@ -477,6 +481,14 @@ answer(struct rd *r, int fd, struct req *q)
 		    "ETag: \"p1\"\r\n%s\r\n%s",
 		    sizeof(page) - 1, conn, page);
 	}
+	if (IS("pid")) {
+		char body[32];
+		int len = snprintf(body, sizeof(body), "pid %ld\n", main_pid);
+		return putf(fd,
+		    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+		    "Content-Length: %d\r\n%s\r\n%s",
+		    len, conn, body);
+	}
 	if (IS("status")) {
 		long code = param(q->path, "code", 200);
 		return putf(fd,
@@ -520,10 +532,13 @@ main(int argc, char **argv)
 	struct sockaddr_in sin;
 	struct sigaction sa;
 	int lfd, fd, one = 1, port = 0;
+	long delay = 0;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--port") == 0)
 			port = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--delay") == 0)
+			delay = atol(argv[i + 1]);
 		else if (strcmp(argv[i], "--log") == 0)
 			logfd = open(argv[i + 1],
 			    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -532,6 +547,9 @@ main(int argc, char **argv)
 		fputs("usage: tbackend --port N [--log FILE]\n", stderr);
 		return 2;
 	}
+	main_pid = (long)getpid();
+	if (delay > 0)
+		sleep_ms(delay);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = onsig;
 	sigaction(SIGTERM, &sa, NULL);

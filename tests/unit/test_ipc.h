@@ -12,7 +12,7 @@
 
 #include "ipc.h"
 
-#define IPC_TEST_NTYPES 10
+#define IPC_TEST_NTYPES 11
 extern const enum ipc_type ipc_test_types[IPC_TEST_NTYPES];
 
 /* The largest frame any message can encode to. */

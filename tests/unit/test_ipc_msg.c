@@ -5,6 +5,7 @@
  * decoder refuses every malformed payload with EPROTO.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -213,7 +214,7 @@ Test(ipc_msg, encoding_an_unknown_type_fails_with_einval)
 	struct ipc_msg m;
 
 	memset(&m, 0, sizeof(m));
-	m.type = (enum ipc_type)7;
+	m.type = (enum ipc_type)8;
 	errno = 0;
 	cr_assert(
 	    eq(long, (long)ipc_msg_encode(&m, frame, sizeof(frame)), -1L));
@@ -223,7 +224,7 @@ Test(ipc_msg, encoding_an_unknown_type_fails_with_einval)
 Test(ipc_msg, decoding_an_unknown_type_is_a_protocol_error)
 {
 	uint8_t p[4] = {0};
-	int types[] = {0, 7, 31, 36, 255};
+	int types[] = {0, 8, 31, 36, 255};
 	size_t i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
@@ -374,4 +375,24 @@ Test(ipc_msg, every_type_has_a_name_and_others_are_unknown)
 	cr_assert(eq(str, (char *)ipc_type_name(0), "unknown"));
 	cr_assert(eq(str, (char *)ipc_type_name(-1), "unknown"));
 	cr_assert(eq(str, (char *)ipc_type_name(1000), "unknown"));
+}
+
+/* JOB_READY: the job's name, a length then its bytes, and nothing else. */
+Test(ipc_msg, job_ready_is_the_job_name_alone)
+{
+	static const uint8_t want[] = {IPC_PROTOCOL_VERSION, MSG_JOB_READY, 0,
+	    0, 0, 0, 0, 7, 0, 0, 0, 3, 'a', 'p', 'i'};
+	struct ipc_msg m, got;
+	size_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_JOB_READY;
+	snprintf(m.u.job_ready.job, sizeof(m.u.job_ready.job), "api");
+	n = round_trip(&m, &got);
+	cr_assert(eq(sz, n, sizeof(want)));
+	cr_assert(eq(int, memcmp(frame, want, n), 0));
+	cr_assert(eq(str, got.u.job_ready.job, "api"));
+	cr_assert(eq(str, (char *)ipc_type_name(MSG_JOB_READY), "JOB_READY"));
+	/* A name only: an empty payload is short, a u32 after it trails. */
+	assert_payload_refused(MSG_JOB_READY, want + IPC_HDR_LEN, 2);
 }

@@ -23,6 +23,7 @@ const enum ipc_type ipc_test_types[IPC_TEST_NTYPES] = {
     MSG_STOP,
     MSG_PING,
     MSG_JOB_INFO,
+    MSG_JOB_READY,
     MSG_READY,
     MSG_TRIGGER,
     MSG_BYE,
@@ -79,6 +80,9 @@ ipc_test_sample(enum ipc_type type, unsigned seed, struct ipc_msg *m)
 		/* A name using the whole field, NUL aside. */
 		fill(m->u.job_info.name, IPC_NAME_MAX, IPC_NAME_MAX - 1, seed);
 		m->u.job_info.kind = 1;
+		break;
+	case MSG_JOB_READY:
+		snprintf(m->u.job_ready.job, IPC_NAME_MAX, "api%u", seed);
 		break;
 	case MSG_READY:
 		snprintf(m->u.ready.http, IPC_NAME_MAX, "127.0.0.1:%u",
@@ -169,6 +173,10 @@ ipc_test_assert_msg_eq(const struct ipc_msg *got, const struct ipc_msg *want)
 		cr_assert(eq(str, (char *)got->u.job_info.name,
 		    (char *)want->u.job_info.name));
 		cr_assert(eq(u32, got->u.job_info.kind, want->u.job_info.kind));
+		break;
+	case MSG_JOB_READY:
+		cr_assert(eq(str, (char *)got->u.job_ready.job,
+		    (char *)want->u.job_ready.job));
 		break;
 	case MSG_READY:
 		cr_assert(eq(str, (char *)got->u.ready.http,
