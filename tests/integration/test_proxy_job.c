@@ -15,8 +15,12 @@ TestSuite(proxy_job, .init = it_setup, .fini = it_teardown, .timeout = 60);
 
 static const char *restart_api[] = {"restart", "api", NULL};
 
+/*
+ * api starts listening 300 ms after it starts, and a restarted one
+ * restart_s later (a slow second start); hold: the hold cap (s).
+ */
 static void
-start(const char *restart)
+start_with(const char *restart, int restart_s, int hold)
 {
 	const char *args[] = {NULL};
 	char cfg[4096];
@@ -24,19 +28,28 @@ start(const char *restart)
 	px_bport = free_port();
 	snprintf(cfg, sizeof(cfg),
 	    "{ \"jobs\": { \"api\": { \"kind\": \"service\",\n"
-	    "    \"cmd\": [\"%s\", \"--port\", \"%d\", \"--delay\", \"300\"],\n"
+	    "    \"cmd\": \"if [ -e api.ran ]; then sleep %d; fi; touch api.ran; "
+	    "exec %s --port %d --delay 300\",\n"
 	    "    \"restart\": \"%s\",\n"
 	    "    \"ready\": { \"tcp\": \"127.0.0.1:%d\" } } },\n"
 	    "  \"serve\": { \"root\": \"public\", \"http\": \"127.0.0.1:0\",\n"
+	    "    \"hold_during_build\": %d,\n"
 	    "    \"proxy\": { \"/api\": { \"to\": \"127.0.0.1:%d\", "
 	    "\"job\": \"api\" } } } }\n",
-	    TBACKEND_BIN, px_bport, restart, px_bport, px_bport);
+	    restart_s, TBACKEND_BIN, px_bport, restart, px_bport, hold,
+	    px_bport);
 	tmp_write(dir, "tend.json", cfg);
 	it_start(args, true);
 	cr_assert(tp_wait_for(&tp, "service \"api\" is ready", 10000),
 	    "output:\n%s", tp.out);
 	px_port = tp_http_port(&tp);
 	cr_assert(px_port > 0);
+}
+
+static void
+start(const char *restart)
+{
+	start_with(restart, 0, 10);
 }
 
 /* GET /api/pid: the instance's pid, or -status when not 200. */
@@ -156,5 +169,30 @@ Test(proxy_job, a_service_down_for_good_is_a_502_page_naming_it)
 	/* Its last output line, as the page's text. */
 	cr_assert(strstr(last, "tbackend listening on 127.0.0.1:") != NULL,
 	    "%s", last);
+	stop();
+}
+
+Test(proxy_job, a_request_held_past_the_cap_gets_503_with_retry_after)
+{
+	char out[4096], last[4096];
+	size_t len;
+	long t0;
+	char *resp;
+
+	/* The new instance takes 8 s to listen; the cap is 1 s. */
+	start_with("always", 8, 1);
+	cr_assert(
+	    it_command(restart_api, out, sizeof(out), 10000) == 0, "%s", out);
+	cr_assert(
+	    tp_wait_for(&tp, "service \"api\" started", 5000), "%s", tp.out);
+	t0 = now_ms();
+	resp = px_get("/api/pid", &len);
+	cr_assert(resp != NULL);
+	snprintf(last, sizeof(last), "%s", resp);
+	cr_assert(http_status(resp) == 503, "%s", last);
+	cr_assert(strstr(resp, "Retry-After: 1\r\n") != NULL, "%s", last);
+	/* Held for the cap (1 s), not refused at once. */
+	cr_assert(now_ms() - t0 >= 800, "%ld ms", now_ms() - t0);
+	free(resp);
 	stop();
 }
