@@ -119,17 +119,26 @@ wrk_pxw_dispatch(struct wrk_conn *c)
 }
 
 /*
- * The server refused the connection before any answer (err): when its
- * service is behind the route, it may be ending before tend has seen
- * it, so the request waits for the news rather than get a 502. True:
- * parked (c is no longer the pump's).
+ * The server refused the connection, or reset or closed it before any
+ * answer (err): when its service is behind the route, it may be ending
+ * before tend has seen it (a restart's stop signal reached it with the
+ * request in hand), so the request waits for the news rather than get a
+ * 502, and goes again to the next instance. One that already left goes
+ * again only if every byte of it is still here and it changes nothing
+ * (not a POST, PATCH or LOCK: nginx's rule for a retry). True: parked
+ * (c is no longer the pump's).
  */
 bool
 wrk_pxw_refused(struct wrk_conn *c, int err)
 {
+	const struct wrk_pxy *px = c->c_pxy;
 	struct wrk_gate_view v;
 
-	if (err != ECONNREFUSED || c->c_pxy == NULL || c->c_pxy->x_got)
+	if (px == NULL || px->x_got)
+		return false;
+	if (err != ECONNREFUSED &&
+	    !((err == ECONNRESET || err == EPIPE || err == ENODATA) &&
+	        px->x_replay && !(px->x_unsafe && px->x_sent)))
 		return false;
 	if (gate(c, &v, true) != WRK_GATE_WAIT)
 		return false;
