@@ -235,7 +235,11 @@ bool wrk_hold_unpark(struct wrk_conn *);
 /* http_pxwait.c: a proxied request waiting for the service behind it */
 bool wrk_pxw_dispatch(struct wrk_conn *);
 bool wrk_pxw_try(struct wrk_conn *);
-bool wrk_pxw_refused(struct wrk_conn *, int); /* parked instead of 502 */
+/* A failed connect or a request cut before its answer, for a route with
+ * a service: not the gate's (answer 502), parked, or answered by the gate
+ * (its 502 page naming the job, or 503); see http_pxwait.c. */
+enum wrk_pxw { WRK_PXW_NO, WRK_PXW_PARKED, WRK_PXW_ANSWERED };
+enum wrk_pxw wrk_pxw_refused(struct wrk_conn *, int);
 void wrk_pxw_release_all(struct wrk_http *); /* without the drain check */
 
 /* http_inject.c */

@@ -187,8 +187,16 @@ wrk_pxy_fail(struct wrk_conn *c, int err)
 		wrk_conn_close(c, true);
 		return -1;
 	}
-	if (wrk_pxw_refused(c, err))
-		return -1; /* parked: it waits for the service */
+	switch (wrk_pxw_refused(c, err)) {
+	case WRK_PXW_PARKED:
+		return -1; /* it waits for the service */
+	case WRK_PXW_ANSWERED:
+		ev_io_stop(c->c_h->h_loop, &c->c_rio);
+		wrk_conn_drive(c);
+		return -1;
+	case WRK_PXW_NO:
+		break;
+	}
 	return answer(c, status_for(err), err);
 }
 
@@ -266,7 +274,8 @@ wrk_pxy_start(struct wrk_conn *c)
 	px->x_started = true;
 	http_parser_pause(p, 0);
 	/* A service dying before tend knows: the request waits for it. */
-	if ((err = wrk_ups_open(c, false)) != 0 && !wrk_pxw_refused(c, -err))
+	if ((err = wrk_ups_open(c, false)) != 0 &&
+	    wrk_pxw_refused(c, -err) == WRK_PXW_NO)
 		respond(c, status_for(-err), -err);
 	/* dispatch's caller, wrk_conn_drive, runs the state left. */
 }

@@ -125,26 +125,40 @@ wrk_pxw_dispatch(struct wrk_conn *c)
  * request in hand), so the request waits for the news rather than get a
  * 502, and goes again to the next instance. One that already left goes
  * again only if every byte of it is still here and it changes nothing
- * (not a POST, PATCH or LOCK: nginx's rule for a retry). True: parked
- * (c is no longer the pump's).
+ * (not a POST, PATCH or LOCK: nginx's rule for a retry). Parked: c is
+ * no longer the pump's. Answered: the gate's answer is queued, and the
+ * caller drives c.
  */
-bool
+enum wrk_pxw
 wrk_pxw_refused(struct wrk_conn *c, int err)
 {
 	const struct wrk_pxy *px = c->c_pxy;
 	struct wrk_gate_view v;
 
 	if (px == NULL || px->x_got)
-		return false;
+		return WRK_PXW_NO;
 	if (err != ECONNREFUSED &&
 	    !((err == ECONNRESET || err == EPIPE || err == ENODATA) &&
 	        px->x_replay && !(px->x_unsafe && px->x_sent)))
-		return false;
-	if (gate(c, &v, true) != WRK_GATE_WAIT)
-		return false;
-	wrk_ups_release(c, false);
-	wrk_hold_park(c);
-	return true;
+		return WRK_PXW_NO;
+	switch (gate(c, &v, true)) {
+	case WRK_GATE_OPEN:
+		return WRK_PXW_NO;
+	case WRK_GATE_WAIT:
+		wrk_ups_release(c, false);
+		wrk_hold_park(c);
+		return WRK_PXW_PARKED;
+	case WRK_GATE_BUSY:
+		wrk_ups_release(c, false);
+		busy(c);
+		return WRK_PXW_ANSWERED;
+	case WRK_GATE_DOWN:
+		/* The news came with the failure: say what tend knows. */
+		wrk_ups_release(c, false);
+		down(c, &v);
+		return WRK_PXW_ANSWERED;
+	}
+	return WRK_PXW_NO;
 }
 
 /*
