@@ -179,7 +179,9 @@ open_dir(struct ignore *ig, struct scan *sc, const struct snap *old, uint32_t i,
 			return;
 		}
 	}
-	qsort_r(sc->noff, sc->nn, sizeof(*sc->noff), cmp_name, sc->nbuf);
+	if (sc->nn > 1) /* an empty directory may have no array at all */
+		qsort_r(
+		    sc->noff, sc->nn, sizeof(*sc->noff), cmp_name, sc->nbuf);
 	sc->plen = strcmp(sc->path, ".") == 0 ? 0 : (size_t)len;
 	sc->dir = i;
 	/* Its entries last time, if it was a directory read then. */
