@@ -246,23 +246,9 @@ wrk_guard_refuse_host(struct wrk_conn *c)
 {
 	const char *h = c->c_req.host;
 	char body[2048], name[WRK_HDR_VAL * 6];
-	size_t o = 0;
 	int n;
 
-	for (; *h != '\0' && o + 7 < sizeof(name); h++) {
-		const char *e = *h == '&' ? "&amp;"
-		    : *h == '<'           ? "&lt;"
-		    : *h == '>'           ? "&gt;"
-		    : *h == '"'           ? "&quot;"
-		    : *h == '\''          ? "&#39;"
-		                          : NULL;
-		if (e == NULL)
-			name[o++] = *h;
-		else
-			o += (size_t)snprintf(
-			    name + o, sizeof(name) - o, "%s", e);
-	}
-	name[o] = '\0';
+	wrk_html_esc(name, sizeof(name), h);
 	n = snprintf(body, sizeof(body),
 	    "<!doctype html>\n<title>403 Forbidden</title>\n"
 	    "<h1>403 Forbidden</h1>\n"

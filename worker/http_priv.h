@@ -208,6 +208,11 @@ void wrk_resp_hdr(struct wrk_conn *, const char *, ...)
 void wrk_resp_end(struct wrk_conn *);
 void wrk_resp_body(struct wrk_conn *, const char *, const void *, size_t);
 void wrk_resp_error(struct wrk_conn *, int, const char *);
+/* The entity for one of & < > " ', NULL for any other character: what
+ * tend's own pages escape of what a client or a job wrote. */
+const char *wrk_html_entity(char ch);
+/* s into dst (size bytes, NUL-terminated), entities for & < > " '. */
+void wrk_html_esc(char *dst, size_t size, const char *s);
 
 /* http_file.c */
 void wrk_http_file(struct wrk_conn *, char *);

@@ -71,28 +71,6 @@ why(int err)
 	}
 }
 
-/* s into the page with &<>"' escaped. */
-static size_t
-html_esc(char *dst, size_t size, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 7 < size; s++) {
-		const char *e = *s == '&' ? "&amp;"
-		    : *s == '<'           ? "&lt;"
-		    : *s == '>'           ? "&gt;"
-		    : *s == '"'           ? "&quot;"
-		    : *s == '\''          ? "&#39;"
-		                          : NULL;
-		if (e == NULL)
-			dst[o++] = *s;
-		else
-			o += (size_t)snprintf(dst + o, size - o, "%s", e);
-	}
-	dst[o] = '\0';
-	return o;
-}
-
 /*
  * Before the answer began: the client gets status and a page naming the
  * server, the route and (when known) the service behind it, written by
@@ -106,7 +84,7 @@ respond(struct wrk_conn *c, int status, int err)
 	char body[1536], prefix[800];
 	int n;
 
-	html_esc(prefix, sizeof(prefix), rt->prefix);
+	wrk_html_esc(prefix, sizeof(prefix), rt->prefix);
 	n = snprintf(body, sizeof(body),
 	    "<!doctype html>\n<title>%d %s</title>\n<h1>%d %s</h1>\n"
 	    "<p>tend forwards <code>%s</code> to <b>%s</b>, and could not "

@@ -36,12 +36,7 @@ static int
 add_esc(struct wrk_buf *b, const char *s)
 {
 	for (; *s != '\0'; s++) {
-		const char *e = *s == '&' ? "&amp;"
-		    : *s == '<'           ? "&lt;"
-		    : *s == '>'           ? "&gt;"
-		    : *s == '"'           ? "&quot;"
-		    : *s == '\''          ? "&#39;"
-		                          : NULL;
+		const char *e = wrk_html_entity(*s);
 		if (e == NULL ? wrk_buf_add(b, s, 1)
 		              : wrk_buf_add(b, e, strlen(e)))
 			return -1;

@@ -158,3 +158,36 @@ wrk_resp_error(struct wrk_conn *c, int status, const char *extra)
 		wrk_resp_hdr(c, "%s", extra);
 	wrk_resp_body(c, "text/html; charset=utf-8", body, (size_t)n);
 }
+
+const char *
+wrk_html_entity(char ch)
+{
+	switch (ch) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	}
+	return NULL;
+}
+
+void
+wrk_html_esc(char *dst, size_t size, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 7 < size; s++) {
+		const char *e = wrk_html_entity(*s);
+		if (e == NULL)
+			dst[o++] = *s;
+		else
+			o += (size_t)snprintf(dst + o, size - o, "%s", e);
+	}
+	dst[o] = '\0';
+}
